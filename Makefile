@@ -1,0 +1,37 @@
+# paperboy — two commands on a fresh machine: `make demo` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+TORCH  ?= torch==2.13.0
+PYTEST_ARGS ?=
+
+.PHONY: install demo test check fmt bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	# torch first, pinned: a CPU wheel here; unpinned, pip would pull a multi-GB CUDA build
+	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/paperboy demo
+
+test: install
+	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+check: install
+	$(VENV)/bin/ruff format --check bot jobs tests bench
+	$(VENV)/bin/ruff check bot jobs tests bench
+
+fmt: install
+	$(VENV)/bin/ruff format bot jobs tests bench
+	$(VENV)/bin/ruff check --fix bot jobs tests bench
+
+bench: install
+	HF_HUB_OFFLINE=1 $(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) data build *.egg-info .pytest_cache .ruff_cache

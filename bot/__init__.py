@@ -1,0 +1,1 @@
+"""paperboy: personalized research-paper alerts for Slack teams."""

