@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from bot import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -33,8 +33,10 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     def create_all(self) -> None:
-        """Create missing tables (tests, demo); production runs `paperboy db upgrade`."""
-        SQLModel.metadata.create_all(self.engine)
+        """Bring the schema to the newest migration (SQLite: create missing tables, stamped)."""
+        from bot.migrations import prepare_schema
+
+        prepare_schema(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from pydantic import NaiveDatetime  # a plain `datetime` maps to sqlmodel's tz-aware UTCDateTime
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -60,7 +61,7 @@ class PaperRow(SQLModel, table=True):
     url: str | None = None
     source: str | None = None
     embedding_key: str | None = Field(default=None, foreign_key="embedding.key", max_length=64)
-    ingested_at: datetime = Field(default_factory=utcnow, index=True)
+    ingested_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
 
 class DigestFile(SQLModel, table=True):
@@ -75,7 +76,7 @@ class DigestFile(SQLModel, table=True):
     new: int = 0
     duplicates: int = 0
     error: str | None = None
-    ingested_at: datetime = Field(default_factory=utcnow)
+    ingested_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Member(SQLModel, table=True):
@@ -94,8 +95,8 @@ class Member(SQLModel, table=True):
     popularity_boost: bool = True
     paused: bool = False
     show_closest: bool = False
-    last_digest_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    last_digest_at: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Interest(SQLModel, table=True):
@@ -104,7 +105,7 @@ class Interest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     text: str = Field(max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class SeedPaper(SQLModel, table=True):
@@ -115,7 +116,7 @@ class SeedPaper(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     paper_id: int = Field(foreign_key="paper.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Feedback(SQLModel, table=True):
@@ -128,7 +129,7 @@ class Feedback(SQLModel, table=True):
     paper_id: int = Field(foreign_key="paper.id")
     kind: str = "vote"  # vote | save
     value: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class MemberFilter(SQLModel, table=True):
@@ -151,7 +152,7 @@ class Delivery(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     paper_id: int = Field(foreign_key="paper.id")
     outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
-    delivered_at: datetime = Field(default_factory=utcnow)
+    delivered_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Channel(SQLModel, table=True):
@@ -166,8 +167,8 @@ class Channel(SQLModel, table=True):
     timezone: str = "UTC"
     delivery_time: str = "09:00"
     days: str = "mon,tue,wed,thu,fri"
-    last_digest_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    last_digest_at: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class ChannelPost(SQLModel, table=True):
@@ -179,7 +180,7 @@ class ChannelPost(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channel.id", index=True)
     paper_id: int = Field(foreign_key="paper.id")
     ts: str
-    posted_at: datetime = Field(default_factory=utcnow)
+    posted_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Outbox(SQLModel, table=True):
@@ -196,11 +197,11 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     conversation: str | None = None
     ts: str | None = None
-    next_attempt_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: NaiveDatetime = Field(default_factory=utcnow)
     claimed_by: str | None = None
-    claimed_until: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
+    claimed_until: NaiveDatetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    sent_at: NaiveDatetime | None = None
 
 
 class Lease(SQLModel, table=True):
@@ -208,4 +209,4 @@ class Lease(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=200)
-    expires_at: datetime
+    expires_at: NaiveDatetime

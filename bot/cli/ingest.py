@@ -1,1 +1,104 @@
-"""(placeholder: commands of this group are added by their owner)."""
+"""`paperboy ingest [PATH ...]`: ingest digest files (or the inbox) and report per file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.cli import app
+from bot.cli.common import fail, load_context, print_json
+from bot.context import Context
+from jobs.ingest import IngestReport, ingest_paths
+
+__all__ = ["ingest"]
+
+
+@app.command("ingest")
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Digest files or folders; default: the inbox.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Parse, deduplicate, embed and store digest files; files seen before are skipped."""
+    missing = [str(p) for p in paths or [] if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+    ctx = load_context()
+    try:
+        if as_json or not sys.stdout.isatty():
+            report = ingest_paths(ctx, paths or None)
+        else:
+            report = _with_progress_bar(ctx, paths or None)
+    finally:
+        ctx.db.dispose()
+    if as_json:
+        print_json(_as_json(report))
+    else:
+        _print_table(report)
+
+
+def _with_progress_bar(ctx: Context, paths: list[Path] | None) -> IngestReport:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"embedding {name}", total=total)
+            bar.update(tasks[name], completed=done)
+
+        return ingest_paths(ctx, paths, progress=progress)
+
+
+def _as_json(report: IngestReport) -> dict:
+    files = [
+        {
+            "path": f.path,
+            "format": f.format,
+            "papers": f.papers,
+            "new": f.new,
+            "duplicates": f.duplicates,
+            "error": f.error,
+            "skipped": f.skipped,
+        }
+        for f in report.files
+    ]
+    return {
+        "files": files,
+        "new": report.new,
+        "duplicates": report.duplicates,
+        "failed": report.failed,
+    }
+
+
+def _print_table(report: IngestReport) -> None:
+    table = Table("file", "format", "papers", "new", "duplicates", "note")
+    for f in report.files:
+        note = f.error or ("seen before, skipped" if f.skipped else "")
+        table.add_row(
+            Path(f.path).name,
+            f.format or "-",
+            str(f.papers),
+            str(f.new),
+            str(f.duplicates),
+            note,
+            style="red" if f.error else None,
+        )
+    console = Console()
+    console.print(table)
+    console.print(
+        f"{report.new} new, {report.duplicates} duplicates, {report.failed} failed "
+        f"in {report.seconds:.1f}s"
+    )

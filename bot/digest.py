@@ -1,0 +1,263 @@
+"""The digest service: which new papers each member (or a channel's members) should see.
+
+`build_member_digest` picks a member's papers for one window (new since their last digest),
+best first, each with a plain-text reason and an extractive summary; it records nothing
+(the delivery job calls `bot.store.members.record_deliveries` in the outbox transaction).
+`build_channel_digest` does the same for a channel, listing every member each paper matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from bot.context import Context
+from bot.library import PaperView
+from bot.matcher import Match, MemberVectors, collapse_duplicates, match, popularity_bonus
+from bot.models import utcnow
+from bot.profile_view import load_profile
+from bot.profiles import MemberProfile, Source
+from bot.store import channels as channel_store
+from bot.store import members as store
+from bot.summaries import GIST_CHARS, gist, split_sentences, summarize, truncate
+
+__all__ = [
+    "ChannelDigest",
+    "ChannelDigestItem",
+    "ChannelMatch",
+    "DigestItem",
+    "MemberDigest",
+    "build_channel_digest",
+    "build_member_digest",
+]
+
+COLD_START_NOTE = (
+    "You don't follow anything yet, so there is nothing to match. Tell me what you read, "
+    "e.g. `/papers follow diffusion for video`, or add a paper you liked with "
+    "`/papers seed <arXiv id>`."
+)
+_CANDIDATES_PER_SLOT = 4
+
+
+@dataclass
+class DigestItem:
+    """One paper in a member's digest, with why it was picked and what it says."""
+
+    paper: PaperView
+    score: float
+    reason: str
+    summary: str
+    gist: str
+
+
+@dataclass
+class MemberDigest:
+    """A member's papers for the window [since, until); `note` explains an empty digest."""
+
+    team_id: str
+    user_id: str
+    items: list[DigestItem]
+    note: str | None
+    since: datetime
+    until: datetime
+
+
+@dataclass
+class ChannelMatch:
+    """A channel member a paper matched, and why."""
+
+    user_id: str
+    reason: str
+    score: float
+
+
+@dataclass
+class ChannelDigestItem:
+    """One paper for a channel; `earlier_ts` is the thread where it was posted before."""
+
+    paper: PaperView
+    matches: list[ChannelMatch]
+    earlier_ts: str | None
+
+
+@dataclass
+class ChannelDigest:
+    """A channel's papers for the window [since, until)."""
+
+    team_id: str
+    channel_id: str
+    items: list[ChannelDigestItem]
+    since: datetime
+    until: datetime
+
+
+def build_member_digest(
+    ctx: Context,
+    team_id: str,
+    user_id: str,
+    *,
+    now: datetime | None = None,
+    since: datetime | None = None,
+) -> MemberDigest:
+    """Pick a member's papers ingested since their last digest (first: the last N days).
+
+    Args:
+        ctx: the process context.
+        team_id: the workspace.
+        user_id: the member.
+        now: naive UTC end of the window (default now).
+        since: naive UTC start of the window, overriding the member's watermark.
+
+    Returns:
+        At most `max_papers` items above the member's threshold, best first, never one
+        already delivered, 👎'd, muted or missing a keyword; near-duplicates count once.
+    """
+    until = now or utcnow()
+    state = store.load_states(ctx.db, team_id, [user_id]).get(user_id)
+    first = until - timedelta(days=ctx.settings.first_digest_days)
+    start = since or (state.member.last_digest_at if state else None) or first
+    digest = MemberDigest(team_id, user_id, [], None, start, until)
+    member = load_profile(ctx, state) if state else None
+    if member is None or member.is_cold:
+        digest.note = COLD_START_NOTE
+        return digest
+    views, vectors = _window(ctx, start, until)
+    eligible = [i for i, v in enumerate(views) if _eligible(member, v)]
+    if not eligible:
+        digest.note = f"No new papers for you since {start:%b %d}."
+        return digest
+    vectors = vectors[eligible]
+    views = [views[i] for i in eligible]
+    k = member.max_papers * _CANDIDATES_PER_SLOT + 5
+    bonus = popularity_bonus([v.upvotes for v in views])
+    found = match(vectors, [_vectors(member)], k=k, popularity=bonus)[0]
+    above = [m for m in found if m.score >= member.threshold]
+    kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
+    picks = [above[i] for i in kept]
+    digest.items = _items(ctx, member, [views[m.paper] for m in picks], picks)
+    if not digest.items:
+        digest.note = "Nothing above your bar today."
+        if member.show_closest and found:
+            best = found[0]
+            title = truncate(views[best.paper].title, 90)
+            digest.note = f"Nothing above your bar today; closest was *{title}* ({best.score:.2f})."
+    return digest
+
+
+def build_channel_digest(
+    ctx: Context,
+    team_id: str,
+    channel_id: str,
+    member_user_ids: list[str],
+    *,
+    now: datetime | None = None,
+    since: datetime | None = None,
+    limit: int = 10,
+) -> ChannelDigest:
+    """Papers for a channel: those that match at least one of its (unpaused) members.
+
+    Args:
+        ctx: the process context.
+        team_id: the workspace.
+        channel_id: the Slack channel id.
+        member_user_ids: the channel's members; unknown or paused ones are skipped.
+        now: naive UTC end of the window.
+        since: naive UTC start, overriding the channel's watermark (first: the last N days).
+        limit: at most this many papers.
+
+    Returns:
+        Papers best first, each with every member it matched (their own threshold, mutes,
+        keywords and 👎) and the earlier thread ts when the channel already had it.
+    """
+    until = now or utcnow()
+    channel = channel_store.get_channel(ctx.db, team_id, channel_id)
+    first = until - timedelta(days=ctx.settings.first_digest_days)
+    start = since or (channel.last_digest_at if channel else None) or first
+    digest = ChannelDigest(team_id, channel_id, [], start, until)
+    states = store.load_states(ctx.db, team_id, member_user_ids)
+    members = [(uid, load_profile(ctx, s)) for uid, s in states.items() if not s.member.paused]
+    members = [(uid, m) for uid, m in members if not m.is_cold]
+    views, vectors = _window(ctx, start, until)
+    if not members or not views:
+        return digest
+    queries = [
+        _vectors(m, [i for i, v in enumerate(views) if v.id in m.disliked or not _allowed(m, v)])
+        for _, m in members
+    ]
+    found = match(
+        vectors,
+        queries,
+        k=limit * 2,
+        popularity=popularity_bonus([v.upvotes for v in views]),
+        min_scores=[m.threshold for _, m in members],
+    )
+    by_paper: dict[int, list[ChannelMatch]] = {}
+    for (uid, member), matches in zip(members, found, strict=True):
+        for m in matches:
+            reason = _reason(member.sources[m.source], m.score)
+            by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
+    order = sorted(by_paper, key=lambda p: -max(c.score for c in by_paper[p]))
+    kept = [order[i] for i in collapse_duplicates(vectors[order], limit=limit)]
+    earlier = (
+        channel_store.posted_ts(ctx.db, channel.id or 0, [views[p].id for p in kept])
+        if channel
+        else {}
+    )
+    digest.items = [
+        ChannelDigestItem(
+            views[p], sorted(by_paper[p], key=lambda c: -c.score), earlier.get(views[p].id)
+        )
+        for p in kept
+    ]
+    return digest
+
+
+def _window(ctx: Context, start: datetime, until: datetime) -> tuple[list[PaperView], np.ndarray]:
+    ids = ctx.library.ids_ingested_between(start, until)
+    papers = ctx.library.papers(ids)
+    ids = [i for i in ids if i in papers]
+    vectors = ctx.library.vectors(ids) if ids else np.zeros((0, ctx.embedder.dim), np.float32)
+    return [papers[i] for i in ids], vectors
+
+
+def _allowed(member: MemberProfile, paper: PaperView) -> bool:
+    return member.allows(paper.title, paper.abstract, paper.authors)
+
+
+def _eligible(member: MemberProfile, paper: PaperView) -> bool:
+    return paper.id not in member.excluded_ids and _allowed(member, paper)
+
+
+def _vectors(member: MemberProfile, excluded: list[int] | None = None) -> MemberVectors:
+    rows = np.array(excluded, dtype=int) if excluded else None
+    return MemberVectors(member.positives, member.negatives, member.popularity_boost, rows)
+
+
+def _reason(source: Source, score: float) -> str:
+    label = truncate(source.label, 90)
+    if source.kind == "interest":
+        return f"matches your interest *{label}* ({score:.2f})"
+    if source.kind == "seed":
+        return f"like your seed paper *{label}* ({score:.2f})"
+    return f"like *{label}* that you 👍'd ({score:.2f})"
+
+
+def _items(
+    ctx: Context, member: MemberProfile, papers: list[PaperView], picks: list[Match]
+) -> list[DigestItem]:
+    sentences = [split_sentences(p.abstract) for p in papers]
+    texts = [p.title for p in papers] + [s for group in sentences for s in group]
+    vectors = ctx.library.embed(texts) if texts else np.zeros((0, 0), np.float32)
+    titles, rest = vectors[: len(papers)], vectors[len(papers) :]
+    items = []
+    for n, (paper, pick, group) in enumerate(zip(papers, picks, sentences, strict=True)):
+        rows, rest = rest[: len(group)], rest[len(group) :]
+        line = gist(group, rows, titles[n])
+        query = member.positives[pick.source]
+        chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
+        text = summarize(group, rows, query, avoid=chosen)
+        reason = _reason(member.sources[pick.source], pick.score)
+        items.append(DigestItem(paper, round(pick.score, 4), reason, text, line))
+    return items

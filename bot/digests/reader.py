@@ -1,0 +1,107 @@
+"""Turning a digest file's bytes into text: size limit, BOMs, encodings, binary detection.
+
+The only module of `bot.digests` that touches the file system. UTF-8 (with or without BOM),
+UTF-16/32 with a BOM, and legacy cp1252/latin-1 text are accepted; NUL bytes or a high share
+of control characters mark a binary file, which is refused like an empty or oversized one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import unicodedata
+from pathlib import Path
+
+from bot.digests.base import DigestError
+
+__all__ = ["DEFAULT_MAX_BYTES", "decode_bytes", "read_digest"]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_FALLBACKS = ("utf-8", "cp1252", "latin-1")
+_MAX_CONTROL_SHARE = 0.01
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB"
+
+
+def _decode(data: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                reason = f"not valid {encoding} text despite its byte-order mark"
+                raise DigestError(reason) from None
+    if b"\x00" in data:
+        raise DigestError("binary file (contains NUL bytes)")
+    for encoding in _FALLBACKS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a digest's bytes, trying BOMs, then UTF-8, then cp1252, then latin-1.
+
+    Args:
+        data: the file's content.
+
+    Returns:
+        The text, without a byte-order mark.
+
+    Raises:
+        DigestError: the data is empty, blank, or binary.
+    """
+    text = _decode(data).lstrip("\ufeff")
+    if not text.strip():
+        raise DigestError("empty file")
+    controls = sum(
+        1 for char in text if char not in "\t\n\r\f" and unicodedata.category(char) == "Cc"
+    )
+    if controls > _MAX_CONTROL_SHARE * len(text):
+        raise DigestError("binary file (not text)")
+    return text
+
+
+def read_digest(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Read and decode a digest file, refusing what cannot be a digest.
+
+    Args:
+        path: the file.
+        max_bytes: files larger than this are refused unread.
+
+    Returns:
+        The decoded text.
+
+    Raises:
+        DigestError: the file vanished, is unreadable, too large, empty or binary.
+    """
+    try:
+        with Path(path).open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise DigestError(
+                    f"file too large ({_megabytes(size)}; the limit is {_megabytes(max_bytes)})"
+                )
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise DigestError("file disappeared (not found)") from None
+    except IsADirectoryError:
+        raise DigestError("is a directory, not a file") from None
+    except PermissionError:
+        raise DigestError("permission denied") from None
+    except OSError as error:
+        raise DigestError(f"cannot read file: {error.strerror or error}") from None
+    if len(data) > max_bytes:
+        raise DigestError(f"file too large (over the {_megabytes(max_bytes)} limit)")
+    return decode_bytes(data)

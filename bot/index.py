@@ -1,0 +1,171 @@
+"""PaperIndex: in-memory unit vectors plus BM25 over the same papers, and hybrid search.
+
+Pure numpy, no database: the `Library` feeds it rows and asks it for rankings. Vectors live
+in one float32 matrix that grows by doubling, so adding papers one digest at a time stays
+cheap. Hybrid search fuses the dense and lexical rankings by reciprocal rank (RRF) and puts
+a paper whose normalized title equals the query first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.lexical import LexicalIndex
+from bot.papers import normalize_title
+
+__all__ = ["PaperIndex", "Ranking"]
+
+Ranking = tuple[np.ndarray, np.ndarray]  # (paper ids, scores), best first
+
+RRF_K = 60
+_CANDIDATES = 100
+
+
+class PaperIndex:
+    """Paper ids, their L2-normalised vectors, day numbers and BM25 terms, position-aligned."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._days = np.zeros(0, dtype=np.int32)
+        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._n = 0
+        self._position: dict[int, int] = {}
+        self._titles: dict[str, list[int]] = {}
+        self.lexical = LexicalIndex()
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __contains__(self, paper_id: object) -> bool:
+        return paper_id in self._position
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Paper ids by position (a view)."""
+        return self._ids[: self._n]
+
+    @property
+    def days(self) -> np.ndarray:
+        """Each paper's date as a proleptic ordinal (published, else ingested)."""
+        return self._days[: self._n]
+
+    def add(
+        self,
+        ids: Sequence[int],
+        vectors: np.ndarray,
+        texts: Sequence[str],
+        titles: Sequence[str],
+        days: Sequence[int],
+    ) -> None:
+        """Append papers (ids not yet present); rows of `vectors` are normalised here."""
+        count = len(ids)
+        if not count:
+            return
+        self._reserve(self._n + count)
+        rows = np.asarray(vectors, dtype=np.float32).reshape(count, self.dim)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        end = self._n + count
+        self._matrix[self._n : end] = rows / np.where(norms > 0, norms, 1.0)
+        self._ids[self._n : end] = ids
+        self._days[self._n : end] = days
+        for offset, (paper_id, title) in enumerate(zip(ids, titles, strict=True)):
+            self._position[int(paper_id)] = self._n + offset
+            self._titles.setdefault(normalize_title(title), []).append(self._n + offset)
+        self.lexical.add(texts)
+        self._n = end
+
+    def _reserve(self, size: int) -> None:
+        capacity = len(self._ids)
+        if size <= capacity:
+            return
+        capacity = max(size, 2 * capacity, 1024)
+        self._ids = np.resize(self._ids, capacity)
+        self._days = np.resize(self._days, capacity)
+        grown = np.zeros((capacity, self.dim), dtype=np.float32)
+        grown[: self._n] = self._matrix[: self._n]
+        self._matrix = grown
+
+    def vectors(self, paper_ids: Sequence[int]) -> np.ndarray:
+        """Rows for `paper_ids`, in the order given (KeyError for an unknown id)."""
+        positions = [self._position[int(i)] for i in paper_ids]
+        return self._matrix[positions].copy()
+
+    def mask(
+        self, *, since: int | None = None, exclude_ids: Sequence[int] = ()
+    ) -> np.ndarray | None:
+        """The allowed positions as a boolean array, or None when everything is allowed."""
+        if since is None and not exclude_ids:
+            return None
+        allowed = np.ones(self._n, dtype=bool)
+        if since is not None:
+            allowed &= self.days >= since
+        if exclude_ids:
+            allowed &= ~np.isin(self.ids, np.fromiter(exclude_ids, dtype=np.int64))
+        return allowed
+
+    def dense(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Ranking:
+        """Top `k` papers by cosine similarity to the unit vector `query`."""
+        scores = self._matrix[: self._n] @ np.asarray(query, dtype=np.float32).reshape(-1)
+        return _top(self.ids, scores, k, allowed)
+
+    def lexical_top(self, query: str, k: int, allowed: np.ndarray | None = None) -> Ranking:
+        """Top `k` papers by BM25 for `query` (papers with no matching term are left out)."""
+        scores = self.lexical.scores(query)
+        keep = scores > 0 if allowed is None else (scores > 0) & allowed
+        return _top(self.ids, scores, k, keep)
+
+    def hybrid(
+        self, query_text: str, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> Ranking:
+        """Reciprocal-rank fusion of dense and BM25, exact-title matches first.
+
+        Args:
+            query_text: the raw query, for BM25 and the exact-title check.
+            query_vector: its unit vector.
+            k: how many results.
+            allowed: a boolean mask over positions, or None.
+
+        Returns:
+            (ids, scores) best first; scores are in [0, 1], 1 for an exact title.
+        """
+        depth = max(_CANDIDATES, 2 * k)
+        fused: dict[int, float] = {}
+        for ids, _ in (
+            self.dense(query_vector, depth, allowed),
+            self.lexical_top(query_text, depth, allowed),
+        ):
+            for rank, paper_id in enumerate(ids.tolist()):
+                fused[paper_id] = fused.get(paper_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = 2.0 / (RRF_K + 1)
+        for position in self._titles.get(normalize_title(query_text), []):
+            if allowed is None or allowed[position]:
+                fused[int(self._ids[position])] = best * 2
+        order = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        ids = np.array([i for i, _ in order], dtype=np.int64)
+        scores = np.array([min(s / best, 1.0) for _, s in order], dtype=np.float32)
+        return ids, scores
+
+    def nbytes(self) -> int:
+        """Approximate memory held by the index, in bytes (vectors, ids, maps, BM25)."""
+        per_entry = 100  # a dict slot plus a boxed int or str key, roughly
+        return (
+            self._matrix.nbytes
+            + self._ids.nbytes
+            + self._days.nbytes
+            + per_entry * (len(self._position) + len(self._titles))
+            + self.lexical.nbytes()
+        )
+
+
+def _top(ids: np.ndarray, scores: np.ndarray, k: int, allowed: np.ndarray | None) -> Ranking:
+    if allowed is not None:
+        candidates = np.flatnonzero(allowed)
+        ids, scores = ids[candidates], scores[candidates]
+    if k <= 0 or not len(scores):
+        return ids[:0], scores[:0]
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    order = part[np.argsort(-scores[part], kind="stable")]
+    return ids[order], scores[order]

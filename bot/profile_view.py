@@ -1,0 +1,216 @@
+"""Reading a member's profile: the views the Slack layer shows, and the matcher's vectors.
+
+Owns `MemberView`, `ProfileView` and friends, and `load_profile`, which turns a stored
+`MemberState` into a `MemberProfile` (interest lines embedded through the library's cache,
+seed and 👍 papers by their stored vectors, 👎 papers as negatives). The editing side of the
+profile service is `bot.members`, which re-exports what it needs from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+from bot.context import Context
+from bot.matcher import source_counts
+from bot.models import Member, utcnow
+from bot.profiles import MemberProfile, Source, query_text
+from bot.store import members as store
+
+__all__ = [
+    "InterestView",
+    "MemberView",
+    "PaperRef",
+    "ProfileView",
+    "load_profile",
+    "member_view",
+    "profile",
+]
+
+RECENT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member's delivery and matching settings."""
+
+    team_id: str
+    user_id: str
+    timezone: str
+    delivery_time: str
+    days: tuple[str, ...]
+    max_papers: int
+    threshold: float
+    popularity_boost: bool
+    paused: bool
+    show_closest: bool
+    last_digest_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InterestView:
+    """One interest line, numbered from 1, with the papers it brought in the last 7 days."""
+
+    number: int
+    text: str
+    recent: int
+
+
+@dataclass(frozen=True)
+class PaperRef:
+    """A paper named in a profile (a seed)."""
+
+    id: int
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """Everything `/papers profile` and the Home tab show."""
+
+    member: MemberView
+    interests: list[InterestView]
+    seeds: list[PaperRef]
+    keywords: list[str]
+    mutes: list[str]
+    upvotes: int
+    downvotes: int
+    saves: int
+
+
+def member_view(row: Member) -> MemberView:
+    """The settings view of a member row."""
+    return MemberView(
+        row.team_id,
+        row.user_id,
+        row.timezone,
+        row.delivery_time,
+        tuple(d for d in row.days.split(",") if d),
+        row.max_papers,
+        row.threshold,
+        row.popularity_boost,
+        row.paused,
+        row.show_closest,
+        row.last_digest_at,
+    )
+
+
+def ensure_row(ctx: Context, team_id: str, user_id: str, *, timezone: str | None = None) -> Member:
+    """The member's row, created with the configured defaults on first contact."""
+    s = ctx.settings
+    return store.ensure_member(
+        ctx.db,
+        team_id,
+        user_id,
+        timezone=_zone(timezone) or s.default_timezone,
+        delivery_time=s.default_delivery_time,
+        max_papers=s.default_max_papers,
+        threshold=s.default_threshold,
+    )
+
+
+def state(ctx: Context, team_id: str, user_id: str) -> store.MemberState:
+    """The member's stored state, creating the member on first contact."""
+    found = store.load_states(ctx.db, team_id, [user_id]).get(user_id)
+    return found or store.MemberState(ensure_row(ctx, team_id, user_id))
+
+
+def paper_refs(ctx: Context, paper_ids: list[int]) -> list[PaperRef]:
+    """References to these papers, in order (papers no longer stored are left out)."""
+    views = ctx.library.papers(paper_ids)
+    return [PaperRef(i, views[i].title, views[i].url) for i in paper_ids if i in views]
+
+
+def load_profile(ctx: Context, member: store.MemberState) -> MemberProfile:
+    """The vectors and rules the matcher needs for one member.
+
+    Args:
+        ctx: the process context (the library embeds interests, cached by text).
+        member: the stored state.
+
+    Returns:
+        Positives in the order interests, seeds, 👍'd papers, each with its `Source`.
+    """
+    liked = [p for p, v in member.votes.items() if v > 0 and p not in member.seed_ids]
+    disliked = frozenset(p for p, v in member.votes.items() if v < 0)
+    papers = ctx.library.papers([*member.seed_ids, *liked, *disliked])
+    sources = [Source("interest", i.text, i.id or 0) for i in member.interests]
+    sources += [Source("seed", papers[p].title, p) for p in member.seed_ids if p in papers]
+    sources += [Source("liked", papers[p].title, p) for p in liked if p in papers]
+    texts = [query_text(i.text) for i in member.interests]
+    paper_ids = [s.ref for s in sources[len(texts) :]]
+    dim = ctx.embedder.dim
+    positives = np.vstack(
+        [
+            ctx.library.embed(texts) if texts else np.zeros((0, dim), np.float32),
+            ctx.library.vectors(paper_ids) if paper_ids else np.zeros((0, dim), np.float32),
+        ]
+    )
+    bad = [p for p in disliked if p in papers]
+    negatives = ctx.library.vectors(bad) if bad else np.zeros((0, dim), np.float32)
+    row = member.member
+    return MemberProfile(
+        member_id=row.id or 0,
+        positives=positives,
+        sources=sources,
+        negatives=negatives,
+        threshold=row.threshold,
+        max_papers=row.max_papers,
+        popularity_boost=row.popularity_boost,
+        show_closest=row.show_closest,
+        keywords=tuple(member.keywords),
+        mutes=tuple(member.mutes),
+        disliked=disliked,
+        excluded_ids=frozenset(member.delivered) | disliked | set(member.seed_ids) | set(liked),
+    )
+
+
+def profile(
+    ctx: Context, team_id: str, user_id: str, *, now: datetime | None = None
+) -> ProfileView:
+    """The member's whole profile, with how many papers each interest brought lately.
+
+    Args:
+        ctx: the process context.
+        team_id: the workspace.
+        user_id: the member.
+        now: naive UTC "now" (tests); the last 7 days before it count as lately.
+
+    Returns:
+        The profile view.
+    """
+    member = state(ctx, team_id, user_id)
+    loaded = load_profile(ctx, member)
+    now = now or utcnow()
+    recent_ids = ctx.library.ids_ingested_between(now - timedelta(days=RECENT_DAYS), now)
+    counts = np.zeros(len(loaded.sources), dtype=int)
+    if recent_ids and len(loaded.positives):
+        vectors = ctx.library.vectors(recent_ids)
+        counts = source_counts(vectors, loaded.positives, loaded.threshold)
+    votes = list(member.votes.values())
+    return ProfileView(
+        member=member_view(member.member),
+        interests=[
+            InterestView(n, i.text, int(counts[n - 1])) for n, i in enumerate(member.interests, 1)
+        ],
+        seeds=paper_refs(ctx, member.seed_ids),
+        keywords=list(member.keywords),
+        mutes=list(member.mutes),
+        upvotes=sum(v > 0 for v in votes),
+        downvotes=sum(v < 0 for v in votes),
+        saves=len(member.saved),
+    )
+
+
+def _zone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name

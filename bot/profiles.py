@@ -1,0 +1,212 @@
+"""A member's interest profile as the matcher sees it, and the rules for editing it.
+
+Owns `MemberProfile` (positive vectors with the source each came from, 👎 vectors, keywords,
+mutes, per-member knobs), the text filters (mutes and must-match keywords), and validation
+of profile input and settings. Pure Python and numpy: no Slack, no database, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+__all__ = [
+    "AUTHOR_PREFIX",
+    "DAYS",
+    "MemberProfile",
+    "ProfileError",
+    "Source",
+    "normalize_days",
+    "query_text",
+    "term_filter",
+    "validate_interest",
+    "validate_settings",
+]
+
+AUTHOR_PREFIX = "author:"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_INTEREST_CHARS = 300
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SPACES = re.compile(r"\s+")
+_SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+-]+:")
+
+
+class ProfileError(ValueError):
+    """A profile change that cannot be made; the message is shown to the member verbatim."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one positive vector came from: a typed interest, a seed paper or a 👍'd paper."""
+
+    kind: Literal["interest", "seed", "liked"]
+    label: str  # the interest text or the paper's title
+    ref: int  # Interest.id or paper id
+
+
+@dataclass
+class MemberProfile:
+    """Everything needed to score papers for one member, as plain arrays and strings."""
+
+    member_id: int
+    positives: np.ndarray  # (k, d) float32 unit rows, one per source
+    sources: list[Source]
+    negatives: np.ndarray  # (m, d) vectors of 👎'd papers
+    threshold: float = 0.35
+    max_papers: int = 5
+    popularity_boost: bool = True
+    show_closest: bool = False
+    keywords: tuple[str, ...] = ()
+    mutes: tuple[str, ...] = ()  # words, or "author:Name"
+    disliked: frozenset[int] = field(default_factory=frozenset)  # 👎'd paper ids
+    excluded_ids: frozenset[int] = field(default_factory=frozenset)  # never deliver these
+
+    @property
+    def is_cold(self) -> bool:
+        """True when the member has no interest, seed or 👍 to match against."""
+        return len(self.sources) == 0
+
+    def allows(self, title: str, abstract: str, authors: tuple[str, ...]) -> bool:
+        """Whether a paper passes the mutes and, when any are set, the must-match keywords.
+
+        Args:
+            title: the paper's title.
+            abstract: its abstract.
+            authors: its author names.
+
+        Returns:
+            False when a word mute occurs in the title/abstract or an author mute names an
+            author, or when keywords are set and none occurs; True otherwise.
+        """
+        text = f"{title}\n{abstract}"
+        for mute in self.mutes:
+            if mute.lower().startswith(AUTHOR_PREFIX):
+                name = mute[len(AUTHOR_PREFIX) :].strip()
+                if any(term_filter(name).search(author) for author in authors):
+                    return False
+            elif term_filter(mute).search(text):
+                return False
+        return not self.keywords or any(term_filter(k).search(text) for k in self.keywords)
+
+
+def query_text(interest: str) -> str:
+    """The text embedded for an interest: as typed, minus Slack mentions and :emoji: codes."""
+    cleaned = _SPACES.sub(" ", _SLACK_MARKUP.sub(" ", interest)).strip()
+    return cleaned or interest
+
+
+def term_filter(term: str) -> re.Pattern[str]:
+    """A case-insensitive pattern matching `term` as whole words (spacing-insensitive)."""
+    words = [re.escape(w) for w in _SPACES.split(term.strip()) if w]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def validate_interest(text: str, existing: list[str]) -> str:
+    """Check a new interest line; return it stripped, as typed otherwise.
+
+    Args:
+        text: what the member typed (may contain mentions or emoji; stored as typed).
+        existing: the member's current interest lines.
+
+    Returns:
+        The text without surrounding whitespace.
+
+    Raises:
+        ProfileError: empty, longer than 300 characters, or already followed.
+    """
+    text = text.strip()
+    if not text:
+        _fail("tell me what to follow, e.g. `/papers follow diffusion for video`")
+    if len(text) > MAX_INTEREST_CHARS:
+        _fail(f"that interest is {len(text)} characters; keep it under {MAX_INTEREST_CHARS}")
+    key = _SPACES.sub(" ", text).casefold()
+    if any(_SPACES.sub(" ", e).casefold() == key for e in existing):
+        _fail(f"you already follow “{text}”")
+    return text
+
+
+def normalize_days(value: str | list[str] | tuple[str, ...]) -> str:
+    """Parse days of the week ("mon,wed", "weekdays", "daily") into "mon,wed" form.
+
+    Raises:
+        ProfileError: an unknown day name, or no day at all.
+    """
+    items = value.replace(" ", ",").split(",") if isinstance(value, str) else list(value)
+    picked: set[str] = set()
+    for raw in (i.strip().lower() for i in items):
+        if raw in ("", "and"):
+            continue
+        if raw in ("weekdays", "workdays"):
+            picked.update(DAYS[:5])
+        elif raw in ("weekend", "weekends"):
+            picked.update(DAYS[5:])
+        elif raw in ("daily", "everyday", "all"):
+            picked.update(DAYS)
+        elif raw[:3] in DAYS:
+            picked.add(raw[:3])
+        else:
+            _fail(f"unknown day “{raw}”; use mon, tue, wed, thu, fri, sat, sun or weekdays")
+    if not picked:
+        _fail("pick at least one day, e.g. mon,wed,fri")
+    return ",".join(d for d in DAYS if d in picked)
+
+
+def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalize member settings before they are stored.
+
+    Args:
+        changes: any of paused, delivery_time, timezone, days, max_papers, threshold,
+            popularity_boost, show_closest.
+
+    Returns:
+        The same keys with normalized values ("9:5" is rejected, "9:05" becomes "09:05").
+
+    Raises:
+        ProfileError: an unknown setting or a value out of range, with what is allowed.
+    """
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in ("paused", "popularity_boost", "show_closest"):
+            out[key] = bool(value)
+        elif key == "delivery_time":
+            match = _HHMM.match(str(value).strip())
+            if not match:
+                _fail(f"“{value}” is not a time; use HH:MM on a 24-hour clock, e.g. 08:30")
+            out[key] = f"{int(match.group(1)):02d}:{match.group(2)}"
+        elif key == "timezone":
+            out[key] = _timezone(str(value).strip())
+        elif key == "days":
+            out[key] = normalize_days(value)
+        elif key == "max_papers":
+            out[key] = _bounded(key, value, int, 1, 20, "papers per digest")
+        elif key == "threshold":
+            out[key] = _bounded(key, value, float, 0.0, 1.0, "match threshold")
+        else:
+            _fail(f"unknown setting “{key}”")
+    return out
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail(f"unknown time zone “{name}”; use an IANA name such as Europe/Paris or UTC")
+    return name
+
+
+def _bounded(key: str, value: Any, kind: type, low: float, high: float, what: str) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        _fail(f"{what} must be a number between {low:g} and {high:g}, not “{value}”")
+    if not low <= number <= high:
+        _fail(f"{what} must be between {low:g} and {high:g}, not {value}")
+    return number
+
+
+def _fail(message: str) -> NoReturn:
+    raise ProfileError(message)

@@ -1,0 +1,248 @@
+"""Paper blocks and the messages made of them: DM digest, channel digest, search results.
+
+The delivery job posts `member_digest_message` / `channel_digest_message`; `/papers` and
+the buttons respond with `search_results_message`. Each paper is a fixed group of blocks;
+groups that would break the 50-block limit are replaced by a "… and N more" note.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    SectionBlock,
+)
+
+from bot.slack.blocks import ids
+from bot.slack.blocks.text import (
+    MAX_BUTTON_VALUE,
+    MAX_FALLBACK_TEXT,
+    MAX_HEADER,
+    MAX_MESSAGE_BLOCKS,
+    Message,
+    escaped,
+    mention,
+    mrkdwn,
+    permalink,
+    plain,
+    safe_url,
+)
+from bot.summaries import GIST_CHARS, split_sentences, truncate
+
+__all__ = [
+    "channel_digest_message",
+    "member_digest_message",
+    "paper_actions",
+    "paper_context",
+    "paper_link",
+    "search_results_message",
+]
+
+
+class PaperLike(Protocol):
+    id: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    author_count: int | None
+    published: date | None
+    upvotes: int | None
+    url: str | None
+    arxiv_id: str | None
+
+
+def paper_link(paper: PaperLike) -> str:
+    """The paper's title as a mrkdwn link (escaped), bold when it has no URL."""
+    title = escaped(paper.title, 300)
+    url = safe_url(paper.url) or (
+        safe_url(f"https://arxiv.org/abs/{paper.arxiv_id}") if paper.arxiv_id else None
+    )
+    return f"*<{url}|{title}>*" if url else f"*{title}*"
+
+
+def paper_context(paper: PaperLike) -> str:
+    """Authors (three, then "et al."), date and upvotes as one escaped line."""
+    parts = []
+    if paper.authors:
+        names = ", ".join(paper.authors[:3])
+        more = (paper.author_count or len(paper.authors)) > 3
+        parts.append(escaped(names, 400) + (" et al." if more else ""))
+    if paper.published:
+        parts.append(paper.published.strftime("%-d %b %Y"))
+    if paper.upvotes:
+        parts.append(f"▲ {paper.upvotes}")
+    return " · ".join(parts) or " "
+
+
+def paper_actions(paper_id: int, *, save: bool = False) -> ActionsBlock:
+    """👍 / 👎 / More like this (/ Save) for one paper; block id carries the paper id."""
+    buttons = [
+        ("👍", ids.PAPER_UP),
+        ("👎", ids.PAPER_DOWN),
+        ("More like this", ids.PAPER_MORE_LIKE),
+    ]
+    if save:
+        buttons.append(("Save", ids.PAPER_SAVE))
+    return ActionsBlock(
+        block_id=f"paper_actions_{paper_id}",
+        elements=[
+            ButtonElement(text=plain(t, 75), action_id=a, value=str(paper_id)) for t, a in buttons
+        ],
+    )
+
+
+def member_digest_message(digest: Any) -> Message:
+    """A member's DM digest: header, then per paper link, context, summary, reason, buttons.
+
+    Args:
+        digest: a `bot.digest.MemberDigest`.
+
+    Returns:
+        The message; an empty digest says so (and shows `digest.note`).
+    """
+    day = _day(getattr(digest, "until", None))
+    count = len(digest.items)
+    head: list[Block] = [
+        HeaderBlock(text=plain(f"📰 Your papers · {day} · {count} new", MAX_HEADER))
+    ]
+    if digest.note:
+        head.append(ContextBlock(elements=[mrkdwn(escaped(digest.note, 1000))]))
+    if not digest.items:
+        head.append(SectionBlock(text=mrkdwn("Nothing new matched your interests this time.")))
+    groups = [_digest_item(item) for item in digest.items]
+    blocks = _fit(head, groups, "digest")
+    titles = "; ".join(f"{i}. {item.paper.title}" for i, item in enumerate(digest.items, 1))
+    return Message(_fallback(f"Your papers for {day}: {count} new. {titles}"), blocks)
+
+
+def _digest_item(item: Any) -> list[Block]:
+    paper = item.paper
+    body = paper_link(paper)
+    if item.summary:
+        body += "\n" + escaped(item.summary, 1200)
+    return [
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(body)),
+        ContextBlock(elements=[mrkdwn(paper_context(paper))]),
+        ContextBlock(elements=[mrkdwn("*Why you got this:* " + escaped(item.reason or "", 1000))]),
+        paper_actions(paper.id, save=True),
+    ]
+
+
+def channel_digest_message(digest: Any) -> Message:
+    """A channel digest: papers with the members they match (real mentions) and why.
+
+    Args:
+        digest: a `bot.digest.ChannelDigest`; items with `earlier_ts` link to that thread.
+
+    Returns:
+        The message to post in `digest.channel_id`.
+    """
+    day = _day(getattr(digest, "until", None))
+    head: list[Block] = [HeaderBlock(text=plain(f"📰 Papers for this channel · {day}", MAX_HEADER))]
+    if not digest.items:
+        head.append(SectionBlock(text=mrkdwn("Nothing new matched this channel's members.")))
+    groups = [_channel_item(digest.channel_id, item) for item in digest.items]
+    titles = "; ".join(item.paper.title for item in digest.items)
+    return Message(_fallback(f"Papers for {day}: {titles}"), _fit(head, groups, "channel"))
+
+
+def _channel_item(channel_id: str, item: Any) -> list[Block]:
+    paper = item.paper
+    who = "; ".join(
+        f"{mention(m.user_id)} ({escaped(m.reason or '', 200)})" for m in item.matches[:10]
+    )
+    link = permalink(channel_id, item.earlier_ts) if item.earlier_ts else None
+    if link:
+        text = f"{paper_link(paper)}\n_Already shared:_ <{link}|see the earlier thread>"
+        section = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text))
+        return [section, ContextBlock(elements=[mrkdwn("For " + (who or "this channel"))])]
+    return [
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(paper_link(paper))),
+        ContextBlock(elements=[mrkdwn(paper_context(paper))]),
+        ContextBlock(elements=[mrkdwn("For " + (who or "this channel"))]),
+        paper_actions(paper.id),
+    ]
+
+
+def search_results_message(
+    query: str,
+    hits: Sequence[Any],
+    *,
+    since: date | None = None,
+    offset: int = 0,
+    page_size: int = 5,
+    title: str | None = None,
+) -> Message:
+    """Search (or "more like this") results: link, date, gist and buttons per paper.
+
+    Args:
+        query: what was searched, shown escaped.
+        hits: `SearchHit`s for this page.
+        since: the `--since` date, kept for paging.
+        offset: how many results came before this page.
+        page_size: a full page gets a "More" button.
+        title: heading instead of "Results for …" (e.g. "More like …").
+
+    Returns:
+        The ephemeral message.
+    """
+    heading = title or f"Results for “{query}”" + (f" since {since.isoformat()}" if since else "")
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(escaped(heading, 500)))]
+    if not hits:
+        blocks.append(SectionBlock(text=mrkdwn("No papers matched. Try other words.")))
+    for hit in hits:
+        paper = hit.paper
+        line = f"{paper_link(paper)}\n{escaped(_gist(paper.abstract), 400)}"
+        section = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(line))
+        context = ContextBlock(elements=[mrkdwn(paper_context(paper))])
+        blocks += [section, context, paper_actions(paper.id)]
+    if len(hits) >= page_size and title is None:
+        value = _page_value(query, since, offset + len(hits))
+        button = ButtonElement(text=plain("More", 75), action_id=ids.SEARCH_MORE, value=value)
+        blocks.append(ActionsBlock(block_id="search_more", elements=[button]))
+    titles = "; ".join(hit.paper.title for hit in hits)
+    return Message(_fallback(f"{heading}: {titles}" if hits else heading), blocks)
+
+
+def _page_value(query: str, since: date | None, offset: int) -> str:
+    data = {"q": truncate(query, 1500), "o": offset, "s": since.isoformat() if since else None}
+    text = json.dumps(data, ensure_ascii=False)
+    while len(text) > MAX_BUTTON_VALUE:  # only when escapes make the JSON long
+        data["q"] = truncate(data["q"], len(data["q"]) * 3 // 4)
+        text = json.dumps(data, ensure_ascii=False)
+    return text
+
+
+def _gist(abstract: str) -> str:
+    sentences = split_sentences(abstract or "")
+    return truncate(sentences[0], GIST_CHARS) if sentences else ""
+
+
+def _fit(head: list[Block], groups: list[list[Block]], what: str) -> list[Block]:
+    blocks = list(head)
+    for shown, group in enumerate(groups):
+        room = MAX_MESSAGE_BLOCKS - len(blocks) - 2  # divider + possible overflow note
+        if len(group) > room:
+            rest = len(groups) - shown
+            note = f"…and {rest} more — see `/papers {'digest' if what == 'digest' else 'since'}`"
+            blocks.append(ContextBlock(elements=[mrkdwn(note)]))
+            break
+        blocks += ([DividerBlock()] if shown else []) + group
+    return blocks
+
+
+def _day(when: datetime | date | None) -> str:
+    return (when or datetime.now()).strftime("%a %-d %b")
+
+
+def _fallback(text: str) -> str:
+    return escaped(text, MAX_FALLBACK_TEXT)

@@ -1,0 +1,128 @@
+"""Short ephemeral replies: usage card, notices, errors, interests, channel status, and the
+"noted" note that replaces a paper's buttons after 👍 / 👎 / Save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
+
+from bot.slack.blocks.text import MAX_FALLBACK_TEXT, Message, escaped, mrkdwn
+
+__all__ = [
+    "FEEDBACK_NOTES",
+    "SOMETHING_WENT_WRONG",
+    "channel_status_message",
+    "error_message",
+    "feedback_applied",
+    "help_message",
+    "interests_message",
+    "notice",
+]
+
+SOMETHING_WENT_WRONG = "Something went wrong on my side; please try again in a minute."
+FEEDBACK_NOTES = {
+    "up": "👍 noted — more like this",
+    "down": "👎 noted — fewer like this",
+    "save": "🔖 saved",
+}
+_USAGE = """*Paper alerts* — `/papers …`
+• `&lt;words&gt;` or `search &lt;words&gt; [--since 2024-05-01]` — search the library
+• `follow &lt;interest&gt;` · `unfollow &lt;number|text&gt;` · `interests`
+• `seed &lt;arXiv id | URL | title&gt;` — more papers like this one
+• `mute &lt;word | author:Name&gt;` · `unmute …`
+• `digest` — my digest now · `since &lt;date&gt;` — papers since a date
+• `settings` — delivery time, time zone, days, max papers, threshold, pause
+• `channel on [HH:MM] [time zone]` · `channel off` · `channel status` — a team digest here"""
+
+
+def help_message() -> Message:
+    """The usage card."""
+    return Message(
+        "Usage: /papers search|follow|unfollow|interests|…", [SectionBlock(text=mrkdwn(_USAGE))]
+    )
+
+
+def notice(template: str, *values: str) -> Message:
+    """A one-section reply: `template` is our mrkdwn, `values` are escaped into its `{}`.
+
+    Args:
+        template: trusted text with `{}` placeholders.
+        values: member or paper text, escaped and shortened.
+
+    Returns:
+        The message.
+    """
+    text = template.format(*(escaped(v, 500) for v in values))
+    return Message(escaped(text, MAX_FALLBACK_TEXT), [SectionBlock(text=mrkdwn(text))])
+
+
+def error_message(text: str) -> Message:
+    """A service's member-facing error (escaped: it may quote what the member typed)."""
+    body = "⚠️ " + escaped(text, 2900)
+    return Message(body, [SectionBlock(text=mrkdwn(body))])
+
+
+def interests_message(profile: Any) -> Message:
+    """The numbered interests with what each brought in the last week, plus seeds and mutes.
+
+    Args:
+        profile: a `bot.members.ProfileView`.
+
+    Returns:
+        The ephemeral reply to `/papers interests`.
+    """
+    if not profile.interests:
+        return notice("You don't follow anything yet. Try `/papers follow diffusion for video`.")
+    lines = [
+        f"{i.number}. {escaped(i.text, 300)} — _{_papers(i.recent)} this week_"
+        for i in profile.interests
+    ]
+    blocks: list[Block] = [SectionBlock(text=mrkdwn("*Your interests*\n" + "\n".join(lines)))]
+    extras = []
+    if profile.seeds:
+        extras.append("Seeds: " + "; ".join(escaped(s.title, 200) for s in profile.seeds))
+    if profile.mutes:
+        extras.append("Muted: " + ", ".join(escaped(m, 100) for m in profile.mutes))
+    if extras:
+        blocks.append(ContextBlock(elements=[mrkdwn("\n".join(extras))]))
+    fallback = "Your interests: " + "; ".join(i.text for i in profile.interests)
+    return Message(escaped(fallback, MAX_FALLBACK_TEXT), blocks)
+
+
+def channel_status_message(channel: Any | None) -> Message:
+    """Whether this channel gets a digest, and when.
+
+    Args:
+        channel: the stored `Channel` row, or None when it never had one.
+    """
+    if channel is None or not channel.enabled:
+        return notice("This channel gets no paper digest. Turn it on with `/papers channel on`.")
+    return notice(
+        "This channel gets a paper digest at *{}* ({}) on {}.",
+        channel.delivery_time,
+        channel.timezone,
+        channel.days.replace(",", ", "),
+    )
+
+
+def feedback_applied(
+    blocks: list[dict[str, Any]], paper_id: int, kind: str
+) -> list[dict[str, Any]]:
+    """A message's blocks with this paper's buttons replaced by a "noted" context line.
+
+    Args:
+        blocks: the blocks of the message the button was in (as Slack sent them).
+        paper_id: the paper voted on.
+        kind: "up", "down" or "save".
+
+    Returns:
+        New block dicts; other papers keep their buttons.
+    """
+    note = ContextBlock(block_id=f"paper_noted_{paper_id}", elements=[mrkdwn(FEEDBACK_NOTES[kind])])
+    target = f"paper_actions_{paper_id}"
+    return [note.to_dict() if b.get("block_id") == target else b for b in blocks]
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper" + ("" if count == 1 else "s")

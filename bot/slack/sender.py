@@ -1,0 +1,240 @@
+"""The one place that posts outbox rows to Slack: pacing, retries and idempotency.
+
+A round claims rows one at a time, resolves the DM conversation, posts with metadata that
+carries the outbox key and records the `ts`. A row whose earlier attempt may have reached
+Slack (a crash after the post, before the state was saved) is first looked up in
+`conversations.history` by that key and adopted instead of posted twice. 429s wait for
+`Retry-After` here, once and only here; other transient errors back off through
+`next_attempt_at`; permanent errors fail the row with Slack's reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.context import Context
+from bot.models import utcnow
+from bot.store import channels as channels_store
+from bot.store import outbox
+
+__all__ = ["EVENT_TYPE", "SendReport", "Sender"]
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "paperboy_digest"
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_INLINE_WAIT = 60.0  # longer Retry-After values go through next_attempt_at instead
+BACKOFF_BASE, BACKOFF_CAP = 30.0, 3600.0
+_HISTORY_PAGES = 5
+
+
+class _Retry(Exception):
+    """A transient failure: try again later, possibly not before `after` seconds."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.after = reason, after
+
+
+@dataclass
+class SendReport:
+    """What one round did."""
+
+    sent: int = 0
+    adopted: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class Sender:
+    """Posts claimed outbox rows; tests inject the client, clock and sleep."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        client: AsyncWebClient,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        worker: str | None = None,
+    ) -> None:
+        self.ctx, self.client, self.clock, self.sleep = ctx, client, clock, sleep
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self._last_post: dict[str, datetime] = {}
+
+    async def send_round(self, *, stop: asyncio.Event | None = None) -> SendReport:
+        """Send every sendable row, one at a time, until none is left or `stop` is set.
+
+        Args:
+            stop: checked between messages, so a shutdown never abandons one half-sent.
+
+        Returns:
+            Counts of sent, adopted (found already posted), retried and failed rows.
+        """
+        report = SendReport()
+        while not (stop and stop.is_set()):
+            row = outbox.claim_next(
+                self.ctx.db, worker=self.worker, now=self.clock(), lease=CLAIM_LEASE
+            )
+            if row is None:
+                break
+            try:
+                outcome = await self.send(row)
+            except asyncio.CancelledError:
+                outbox.release(self.ctx.db, row.id, now=self.clock())
+                raise
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        return report
+
+    async def send(self, row: outbox.Claimed) -> str:
+        """Deliver one claimed row and record the outcome.
+
+        Args:
+            row: a row claimed by `outbox.claim_next`.
+
+        Returns:
+            "sent", "adopted", "retried" or "failed".
+        """
+        db = self.ctx.db
+        try:
+            conversation = row.conversation or await self._conversation(row)
+            ts = await self._find_posted(row, conversation) if row.recovered else None
+            outcome = "adopted" if ts else "sent"
+            ts = ts or await self._post(row, conversation)
+        except _Retry as retry:
+            if row.attempts >= self.ctx.settings.max_send_attempts:
+                outbox.mark_failed(db, row.id, error=f"gave up after {row.attempts}: {retry}")
+                return "failed"
+            delay = retry.after or min(BACKOFF_BASE * 2 ** (row.attempts - 1), BACKOFF_CAP)
+            outbox.reschedule(
+                db,
+                row.id,
+                error=retry.reason,
+                next_attempt_at=self.clock() + timedelta(seconds=delay),
+            )
+            return "retried"
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or error)
+            log.warning("outbox %s failed for good: %s", row.key, reason)
+            outbox.mark_failed(db, row.id, error=reason)
+            return "failed"
+        outbox.mark_sent(
+            db,
+            row.id,
+            ts=ts,
+            conversation=conversation,
+            now=self.clock(),
+            then=self._after_sent(row, ts),
+        )
+        return outcome
+
+    def _after_sent(self, row: outbox.Claimed, ts: str) -> outbox.Then | None:
+        channel_row_id = row.payload.get("channel_row_id")
+        if row.kind != "channel" or channel_row_id is None:
+            return None
+        paper_ids = list(row.payload.get("paper_ids", []))
+
+        def record(session: Session, _row_id: int) -> None:
+            channels_store.record_channel_posts(
+                session, channel_row_id, paper_ids, ts, at=row.created_at
+            )
+
+        return record
+
+    async def _conversation(self, row: outbox.Claimed) -> str:
+        if row.kind != "dm":
+            return row.recipient
+        response = await self._call(self.client.conversations_open, users=row.recipient)
+        conversation = str(response["channel"]["id"])
+        outbox.set_conversation(self.ctx.db, row.id, conversation)
+        return conversation
+
+    async def _find_posted(self, row: outbox.Claimed, conversation: str) -> str | None:
+        oldest = (row.created_at - timedelta(days=1)).replace(tzinfo=UTC).timestamp()
+        cursor = None
+        for _ in range(_HISTORY_PAGES):
+            page = await self._call(
+                self.client.conversations_history,
+                channel=conversation,
+                oldest=f"{max(oldest, 0):.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in page.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key") == row.key:
+                    log.info(
+                        "outbox %s was already posted (ts %s); adopting", row.key, message["ts"]
+                    )
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    async def _post(self, row: outbox.Claimed, conversation: str) -> str:
+        await self._pace(conversation)
+        response = await self._call(
+            self.client.chat_postMessage,
+            channel=conversation,
+            text=row.payload["text"],
+            blocks=row.payload.get("blocks") or None,
+            unfurl_links=False,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": row.key}},
+        )
+        self._last_post[conversation] = self.clock()
+        return str(response["ts"])
+
+    async def _pace(self, conversation: str) -> None:
+        last = self._last_post.get(conversation)
+        interval = self.ctx.settings.slack_post_interval_seconds
+        if last is not None and interval > 0:
+            wait = interval - (self.clock() - last).total_seconds()
+            if wait > 0:
+                await self.sleep(wait)
+
+    async def _call(self, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+        """One Web API call; 429s wait Retry-After (bounded), transient errors raise `_Retry`."""
+        for _ in range(3):
+            try:
+                return await method(**kwargs)
+            except SlackApiError as error:
+                status, code = error.response.status_code, error.response.get("error")
+                if status == 429:
+                    after = _retry_after(error.response.headers)
+                    if after > MAX_INLINE_WAIT:
+                        raise _Retry("ratelimited", after) from error
+                    await self.sleep(after)
+                    continue
+                if status >= 500 or code in TRANSIENT_ERRORS:
+                    raise _Retry(str(code or f"http_{status}")) from error
+                raise
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise _Retry(f"{type(error).__name__}: {error}") from error
+        raise _Retry("ratelimited")
+
+
+def _retry_after(headers: Any) -> float:
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                break
+    return 1.0

@@ -1,0 +1,4 @@
+"""Every database query, one module per concern; nothing outside `bot/store/` opens a session.
+
+`papers` (papers, digest files), `vectors` (the embedding cache), `members`, `outbox`, `leases`.
+"""

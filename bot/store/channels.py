@@ -1,0 +1,122 @@
+"""Every query on channel digests: which channels get one, when, and what was posted where.
+
+A channel's digest is switched on and off here (with its time, time zone and days), and
+each paper posted to a channel is remembered with the thread `ts` of its first post, so a
+later digest links that thread instead of posting the paper again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.db import Database
+from bot.models import Channel, ChannelPost, Member, utcnow
+
+__all__ = [
+    "active_members",
+    "enabled_channels",
+    "get_channel",
+    "posted_ts",
+    "record_channel_posts",
+    "set_channel",
+]
+
+
+def set_channel(db: Database, team_id: str, channel_id: str, **values: Any) -> Channel:
+    """Create or update a channel's digest settings (enabled, timezone, delivery_time, days).
+
+    Args:
+        db: the database.
+        team_id: the workspace.
+        channel_id: the Slack channel id.
+        **values: `Channel` columns to set; a new channel is enabled unless told otherwise.
+
+    Returns:
+        The stored row.
+    """
+    with db.session() as session:
+        row = _channel(session, team_id, channel_id) or Channel(
+            team_id=team_id, channel_id=channel_id
+        )
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+        session.flush()
+        return row
+
+
+def get_channel(db: Database, team_id: str, channel_id: str) -> Channel | None:
+    """A channel's digest settings, or None when it never had a digest."""
+    with db.session() as session:
+        return _channel(session, team_id, channel_id)
+
+
+def enabled_channels(db: Database) -> list[Channel]:
+    """Every channel whose digest is on (for the scheduler)."""
+    with db.session() as session:
+        return list(
+            session.exec(select(Channel).where(col(Channel.enabled)).order_by(col(Channel.id)))
+        )
+
+
+def active_members(db: Database) -> list[Member]:
+    """Every member whose digest is not paused (for the scheduler)."""
+    with db.session() as session:
+        query = select(Member).where(col(Member.paused).is_(False)).order_by(col(Member.id))
+        return list(session.exec(query))
+
+
+def posted_ts(db: Database, channel_row_id: int, paper_ids: Iterable[int]) -> dict[int, str]:
+    """The thread ts of each of these papers' first post in the channel (unposted left out)."""
+    ids = list(paper_ids)
+    with db.session() as session:
+        query = select(ChannelPost.paper_id, ChannelPost.ts).where(
+            ChannelPost.channel_id == channel_row_id, col(ChannelPost.paper_id).in_(ids)
+        )
+        return {int(pid): ts for pid, ts in session.exec(query)}
+
+
+def record_channel_posts(
+    session: Session,
+    channel_row_id: int,
+    paper_ids: Iterable[int],
+    ts: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Remember the papers a channel message carried, and move the channel's watermark.
+
+    Args:
+        session: the caller's transaction.
+        channel_row_id: `Channel.id` (not the Slack channel id).
+        paper_ids: papers in the message; ones posted before keep their first thread.
+        ts: the message's Slack timestamp.
+        at: naive UTC time of the digest (default now); becomes `last_digest_at`.
+    """
+    at = at or utcnow()
+    ids = list(dict.fromkeys(paper_ids))
+    known = set(
+        session.exec(
+            select(ChannelPost.paper_id).where(
+                ChannelPost.channel_id == channel_row_id, col(ChannelPost.paper_id).in_(ids)
+            )
+        )
+    )
+    for paper_id in ids:
+        if paper_id not in known:
+            session.add(
+                ChannelPost(channel_id=channel_row_id, paper_id=paper_id, ts=ts, posted_at=at)
+            )
+    channel = session.get(Channel, channel_row_id)
+    if channel is not None:
+        channel.last_digest_at = at
+        session.add(channel)
+
+
+def _channel(session: Session, team_id: str, channel_id: str) -> Channel | None:
+    query = select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
+    return session.exec(query).first()

@@ -1,0 +1,300 @@
+"""Every query on members and what they own: interests, seeds, feedback, filters, deliveries.
+
+Reads come back as `MemberState`, one plain snapshot per member loaded in a handful of
+queries (batched for many members). Writes take effect at once, each in its own
+transaction, except `record_deliveries`, which takes the caller's session so that it joins
+the outbox transaction. Paper look-ups by reference (arXiv id, URL, title) for seeds live
+here too, read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from bot.db import Database
+from bot.models import (
+    Delivery,
+    Feedback,
+    Interest,
+    Member,
+    MemberFilter,
+    PaperRow,
+    SeedPaper,
+    utcnow,
+)
+from bot.papers import extract_arxiv_id, normalize_title
+
+__all__ = [
+    "MemberState",
+    "add_filter",
+    "add_interest",
+    "add_seed",
+    "delete_filter",
+    "delete_interest",
+    "delete_seed",
+    "ensure_member",
+    "find_papers",
+    "is_known_author",
+    "load_states",
+    "record_deliveries",
+    "reset_votes",
+    "set_feedback",
+    "update_member",
+]
+
+
+@dataclass
+class MemberState:
+    """A member's row and everything attached to it, detached from any session."""
+
+    member: Member
+    interests: list[Interest] = field(default_factory=list)
+    seed_ids: list[int] = field(default_factory=list)
+    votes: dict[int, int] = field(default_factory=dict)  # paper id → +1 / -1
+    saved: list[int] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    mutes: list[str] = field(default_factory=list)
+    delivered: set[int] = field(default_factory=set)
+
+
+def ensure_member(db: Database, team_id: str, user_id: str, **defaults: Any) -> Member:
+    """The member's row, created with `defaults` when it does not exist yet."""
+    with db.session() as session:
+        row = _member(session, team_id, user_id)
+        if row is None:
+            row = Member(team_id=team_id, user_id=user_id, **defaults)
+            session.add(row)
+            session.flush()
+        return row
+
+
+def update_member(db: Database, member_id: int, **values: Any) -> Member:
+    """Set columns of one member row and return it."""
+    with db.session() as session:
+        row = session.get(Member, member_id)
+        assert row is not None, f"member {member_id} vanished"
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+        return row
+
+
+def load_states(db: Database, team_id: str, user_ids: Sequence[str]) -> dict[str, MemberState]:
+    """Snapshots of these members (unknown users are left out), keyed by user id."""
+    with db.session() as session:
+        rows = session.exec(
+            select(Member).where(Member.team_id == team_id, col(Member.user_id).in_(user_ids))
+        ).all()
+        states = {r.id: MemberState(r) for r in rows if r.id is not None}
+        ids = list(states)
+        for interest in session.exec(
+            select(Interest).where(col(Interest.member_id).in_(ids)).order_by(col(Interest.id))
+        ):
+            states[interest.member_id].interests.append(interest)
+        for seed in session.exec(
+            select(SeedPaper).where(col(SeedPaper.member_id).in_(ids)).order_by(col(SeedPaper.id))
+        ):
+            states[seed.member_id].seed_ids.append(seed.paper_id)
+        for fb in session.exec(
+            select(Feedback).where(col(Feedback.member_id).in_(ids)).order_by(col(Feedback.id))
+        ):
+            if fb.kind == "save":
+                states[fb.member_id].saved.append(fb.paper_id)
+            elif fb.value:
+                states[fb.member_id].votes[fb.paper_id] = fb.value
+        for flt in session.exec(
+            select(MemberFilter)
+            .where(col(MemberFilter.member_id).in_(ids))
+            .order_by(col(MemberFilter.id))
+        ):
+            (
+                states[flt.member_id].keywords
+                if flt.kind == "keyword"
+                else states[flt.member_id].mutes
+            ).append(flt.term)
+        for member_id, paper_id in session.exec(
+            select(Delivery.member_id, Delivery.paper_id).where(col(Delivery.member_id).in_(ids))
+        ):
+            states[member_id].delivered.add(paper_id)
+    return {s.member.user_id: s for s in states.values()}
+
+
+def add_interest(db: Database, member_id: int, text: str) -> Interest:
+    """Store a new interest line as typed."""
+    with db.session() as session:
+        row = Interest(member_id=member_id, text=text)
+        session.add(row)
+        session.flush()
+        return row
+
+
+def delete_interest(db: Database, member_id: int, interest_id: int) -> None:
+    """Remove one of the member's interests."""
+    with db.session() as session:
+        session.exec(  # type: ignore[call-overload]
+            delete(Interest).where(
+                col(Interest.member_id) == member_id, col(Interest.id) == interest_id
+            )
+        )
+
+
+def add_seed(db: Database, member_id: int, paper_id: int) -> bool:
+    """Add a seed paper; False when it already was one."""
+    with db.session() as session:
+        if session.exec(
+            select(SeedPaper).where(
+                SeedPaper.member_id == member_id, SeedPaper.paper_id == paper_id
+            )
+        ).first():
+            return False
+        session.add(SeedPaper(member_id=member_id, paper_id=paper_id))
+        return True
+
+
+def delete_seed(db: Database, member_id: int, paper_id: int) -> bool:
+    """Remove a seed paper; False when it was not one."""
+    with db.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            delete(SeedPaper).where(
+                col(SeedPaper.member_id) == member_id, col(SeedPaper.paper_id) == paper_id
+            )
+        )
+        return bool(result.rowcount)
+
+
+def set_feedback(db: Database, member_id: int, paper_id: int, kind: str, value: int) -> None:
+    """Record a vote (+1/-1, kind "vote") or a save (kind "save"); the last one wins."""
+    with db.session() as session:
+        row = session.exec(
+            select(Feedback).where(
+                Feedback.member_id == member_id,
+                Feedback.paper_id == paper_id,
+                Feedback.kind == kind,
+            )
+        ).first() or Feedback(member_id=member_id, paper_id=paper_id, kind=kind)
+        row.value = value
+        row.created_at = utcnow()
+        session.add(row)
+
+
+def reset_votes(db: Database, member_id: int) -> int:
+    """Delete the member's 👍/👎 (saves stay); returns how many were removed."""
+    with db.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            delete(Feedback).where(
+                col(Feedback.member_id) == member_id, col(Feedback.kind) == "vote"
+            )
+        )
+        return int(result.rowcount or 0)
+
+
+def add_filter(db: Database, member_id: int, kind: str, term: str) -> bool:
+    """Add a keyword or mute; False when the same term (any case) is already there."""
+    with db.session() as session:
+        if _filter(session, member_id, kind, term) is not None:
+            return False
+        session.add(MemberFilter(member_id=member_id, kind=kind, term=term))
+        return True
+
+
+def delete_filter(db: Database, member_id: int, kind: str, term: str) -> bool:
+    """Remove a keyword or mute (any case); False when there was none."""
+    with db.session() as session:
+        row = _filter(session, member_id, kind, term)
+        if row is None:
+            return False
+        session.delete(row)
+        return True
+
+
+def record_deliveries(
+    session: Session,
+    member_id: int,
+    paper_ids: Iterable[int],
+    *,
+    outbox_id: int | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Remember that these papers reached the member, and move their digest watermark.
+
+    Args:
+        session: the caller's transaction (the one that writes the outbox row).
+        member_id: `Member.id`.
+        paper_ids: papers sent; ones already delivered are skipped.
+        outbox_id: the outbox row that carries them.
+        at: naive UTC time of the digest (default now); becomes `last_digest_at`.
+    """
+    at = at or utcnow()
+    ids = list(dict.fromkeys(paper_ids))
+    known = set(
+        session.exec(
+            select(Delivery.paper_id).where(
+                Delivery.member_id == member_id, col(Delivery.paper_id).in_(ids)
+            )
+        )
+    )
+    for paper_id in ids:
+        if paper_id not in known:
+            session.add(
+                Delivery(
+                    member_id=member_id, paper_id=paper_id, outbox_id=outbox_id, delivered_at=at
+                )
+            )
+    member = session.get(Member, member_id)
+    if member is not None:
+        member.last_digest_at = at
+        session.add(member)
+
+
+def find_papers(db: Database, ref: str, *, limit: int = 5) -> list[PaperRow]:
+    """Stored papers a member's reference names: arXiv id or URL, exact title, title words.
+
+    Args:
+        ref: an arXiv id (any version), an arXiv or other URL, or (part of) a title.
+        limit: at most this many title-substring candidates.
+
+    Returns:
+        The exact match alone when there is one, else the partial-title candidates.
+    """
+    ref = ref.strip().strip("<>")
+    with db.session() as session:
+        arxiv_id = extract_arxiv_id(ref)
+        exact = (
+            col(PaperRow.arxiv_id) == arxiv_id
+            if arxiv_id
+            else (col(PaperRow.url) == ref) | (col(PaperRow.title_key) == normalize_title(ref))
+        )
+        found = session.exec(select(PaperRow).where(exact)).first()
+        if found is not None or arxiv_id or not normalize_title(ref):
+            return [found] if found else []
+        pattern = f"%{normalize_title(ref)}%"
+        query = select(PaperRow).where(col(PaperRow.title_key).like(pattern)).limit(limit)
+        return list(session.exec(query))
+
+
+def is_known_author(db: Database, name: str) -> bool:
+    """Whether some stored paper lists an author of this name (case-insensitive)."""
+    with db.session() as session:
+        pattern = f'%"{name.strip().lower()}"%'
+        query = select(PaperRow.id).where(func.lower(PaperRow.authors).like(pattern)).limit(1)
+        return session.exec(query).first() is not None
+
+
+def _member(session: Session, team_id: str, user_id: str) -> Member | None:
+    query = select(Member).where(Member.team_id == team_id, Member.user_id == user_id)
+    return session.exec(query).first()
+
+
+def _filter(session: Session, member_id: int, kind: str, term: str) -> MemberFilter | None:
+    query = select(MemberFilter).where(
+        MemberFilter.member_id == member_id,
+        MemberFilter.kind == kind,
+        func.lower(MemberFilter.term) == term.lower(),
+    )
+    return session.exec(query).first()

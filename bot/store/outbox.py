@@ -1,0 +1,291 @@
+"""Every outbox query: enqueue once per key, claim, and record how each send ended.
+
+The outbox row is written before Slack is called, in the same transaction as whatever
+must happen with it (the member's deliveries), and its unique `key` turns a second insert
+for the same recipient and local date into a no-op. Claims use `FOR UPDATE SKIP LOCKED`
+on PostgreSQL and a compare-and-set update everywhere, so two workers never take one row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.db import Database
+from bot.models import Outbox
+
+__all__ = [
+    "Claimed",
+    "OutboxView",
+    "claim_next",
+    "enqueue",
+    "existing_keys",
+    "list_rows",
+    "mark_failed",
+    "mark_sent",
+    "recent_failures",
+    "release",
+    "reschedule",
+    "set_conversation",
+]
+
+Then = Callable[[Session, int], None]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row taken by one worker; `recovered` means an earlier attempt may have posted."""
+
+    id: int
+    key: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    conversation: str | None
+    created_at: datetime
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    """An outbox row as `paperboy outbox` and the Home tab show it."""
+
+    id: int
+    key: str
+    kind: str
+    recipient: str
+    state: str
+    attempts: int
+    last_error: str | None
+    ts: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    papers: int
+
+
+def _view(row: Outbox) -> OutboxView:
+    papers = len(json.loads(row.payload).get("paper_ids", []))
+    return OutboxView(
+        row.id or 0,
+        row.key,
+        row.kind,
+        row.recipient,
+        row.state,
+        row.attempts,
+        row.last_error,
+        row.ts,
+        row.created_at,
+        row.sent_at,
+        papers,
+    )
+
+
+def existing_keys(db: Database, *, since: datetime) -> set[str]:
+    """Keys of outbox rows created at or after `since` (the schedule's recent memory)."""
+    with db.session() as session:
+        return set(session.exec(select(Outbox.key).where(col(Outbox.created_at) >= since)))
+
+
+def enqueue(
+    db: Database,
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    period: str,
+    payload: dict[str, Any],
+    now: datetime,
+    state: str = "pending",
+    error: str | None = None,
+    then: Then | None = None,
+) -> int | None:
+    """Write one outbox row and run `then(session, row_id)` in the same transaction.
+
+    Args:
+        db: the database.
+        key: unique per recipient and local date.
+        kind: "dm" or "channel".
+        recipient: user or channel id.
+        period: the recipient's local date.
+        payload: {"text", "blocks", "paper_ids", ...}, stored as JSON.
+        now: creation time (naive UTC).
+        state: "pending" to send; "skipped" or "failed" to only remember the period.
+        error: why a row is born failed.
+        then: more writes that must commit with the row (e.g. `record_deliveries`).
+
+    Returns:
+        The new row id, or None when a row with this key already exists.
+    """
+    row = Outbox(
+        key=key,
+        kind=kind,
+        recipient=recipient,
+        period=period,
+        state=state,
+        payload=json.dumps(payload),
+        last_error=error,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    try:
+        with db.session() as session:
+            session.add(row)
+            session.flush()
+            if then is not None:
+                then(session, row.id or 0)
+    except IntegrityError:
+        return None
+    return row.id
+
+
+def claim_next(db: Database, *, worker: str, now: datetime, lease: timedelta) -> Claimed | None:
+    """Take the next sendable row: pending and due, or `sending` with an expired claim.
+
+    Args:
+        db: the database.
+        worker: this sender's id, stored in `claimed_by`.
+        now: the current time (naive UTC).
+        lease: how long the claim holds before another worker may recover the row.
+
+    Returns:
+        The claimed row (attempts already counted), or None when nothing is sendable.
+    """
+    ready = or_(
+        and_(col(Outbox.state) == "pending", col(Outbox.next_attempt_at) <= now),
+        and_(col(Outbox.state) == "sending", col(Outbox.claimed_until) < now),
+    )
+    query = (
+        select(Outbox)
+        .where(ready)
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    with db.session() as session:
+        row = session.exec(query).first()
+        if row is None:
+            return None
+        claimed = Claimed(
+            row.id or 0,
+            row.key,
+            row.kind,
+            row.recipient,
+            json.loads(row.payload),
+            row.attempts + 1,
+            row.conversation,
+            row.created_at,
+            recovered=row.attempts > 0,
+        )
+        taken = session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.id) == row.id,
+                col(Outbox.state) == row.state,
+                col(Outbox.attempts) == row.attempts,
+            )
+            .values(
+                state="sending",
+                claimed_by=worker,
+                claimed_until=now + lease,
+                attempts=claimed.attempts,
+            )
+        )
+        return claimed if taken.rowcount == 1 else None  # 0: another worker won the race
+
+
+def _set(db: Database, row_id: int, then: Then | None = None, **values: Any) -> None:
+    with db.session() as session:
+        session.execute(update(Outbox).where(col(Outbox.id) == row_id).values(**values))
+        if then is not None:
+            then(session, row_id)
+
+
+def set_conversation(db: Database, row_id: int, conversation: str) -> None:
+    """Remember the resolved conversation (the DM channel) before posting to it."""
+    _set(db, row_id, conversation=conversation)
+
+
+def mark_sent(
+    db: Database,
+    row_id: int,
+    *,
+    ts: str,
+    conversation: str,
+    now: datetime,
+    then: Then | None = None,
+) -> None:
+    """Record Slack's `ts` and mark the row sent, with `then(session, row_id)` in one commit."""
+    _set(
+        db,
+        row_id,
+        then,
+        state="sent",
+        ts=ts,
+        conversation=conversation,
+        sent_at=now,
+        last_error=None,
+        claimed_by=None,
+        claimed_until=None,
+    )
+
+
+def reschedule(db: Database, row_id: int, *, error: str, next_attempt_at: datetime) -> None:
+    """Return the row to pending after a transient error, to be retried at `next_attempt_at`."""
+    _set(
+        db,
+        row_id,
+        state="pending",
+        last_error=error,
+        next_attempt_at=next_attempt_at,
+        claimed_by=None,
+        claimed_until=None,
+    )
+
+
+def mark_failed(db: Database, row_id: int, *, error: str) -> None:
+    """Give up on the row for good, keeping the reason."""
+    _set(db, row_id, state="failed", last_error=error, claimed_by=None, claimed_until=None)
+
+
+def release(db: Database, row_id: int, *, now: datetime) -> None:
+    """Expire the claim of a row interrupted mid-send, so the next round verifies it first."""
+    _set(db, row_id, claimed_until=now)
+
+
+def list_rows(
+    db: Database, *, states: Iterable[str] | None = None, limit: int = 50
+) -> list[OutboxView]:
+    """Outbox rows, newest first, optionally only in `states`."""
+    query = select(Outbox).order_by(col(Outbox.id).desc()).limit(limit)
+    if states is not None:
+        query = query.where(col(Outbox.state).in_(list(states)))
+    with db.session() as session:
+        return [_view(row) for row in session.exec(query)]
+
+
+def recent_failures(session: Session, recipient: str, *, limit: int = 5) -> list[OutboxView]:
+    """The recipient's failed digests, newest first (for the Home tab).
+
+    Args:
+        session: an open session (`with ctx.db.session() as session:` inside the store).
+        recipient: the user id (DMs) or channel id.
+        limit: at most this many rows.
+
+    Returns:
+        Views with `last_error` holding Slack's reason, e.g. "channel_not_found".
+    """
+    query = (
+        select(Outbox)
+        .where(col(Outbox.recipient) == recipient, col(Outbox.state) == "failed")
+        .order_by(col(Outbox.id).desc())
+        .limit(limit)
+    )
+    return [_view(row) for row in session.exec(query)]

@@ -1,0 +1,298 @@
+"""The deliver job: turn due digests into outbox rows, then send a round.
+
+Each due recipient's digest is built, then written as one outbox row together with the
+member's deliveries in a single transaction; the row's key (recipient + local date) makes
+the write happen at most once, even with two jobs racing. Empty digests leave a `skipped`
+row so the day is not rebuilt every tick. Sending is `bot.slack.sender`'s business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot import digest as digest_service
+from bot.context import Context
+from bot.models import Channel, Member, utcnow
+from bot.slack import blocks
+from bot.slack.sender import Sender
+from bot.store import channels as channels_store
+from bot.store import members as members_store
+from bot.store import outbox
+from jobs.schedule import Due, Recipient, due_recipients, today_occurrence
+
+__all__ = ["DeliverReport", "Planned", "plan", "prepare", "run", "write"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Planned:
+    """One digest ready to be written: the outbox row it becomes and what it records."""
+
+    due: Due
+    payload: dict[str, Any]
+    state: str = "pending"  # pending | skipped | failed
+    error: str | None = None
+    member_id: int | None = None
+
+
+@dataclass
+class DeliverReport:
+    """Counts for one deliver run (the job's structured log line)."""
+
+    due: int = 0
+    enqueued: int = 0
+    skipped: int = 0
+    duplicate: int = 0
+    sent: int = 0
+    adopted: int = 0
+    retried: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    planned: list[Planned] = field(default_factory=list, repr=False)
+
+
+def _recipients(ctx: Context) -> tuple[list[Recipient], dict[str, list[str]], dict[int, Member]]:
+    members = channels_store.active_members(ctx.db)
+    channels = channels_store.enabled_channels(ctx.db)
+    recipients = [_from_member(m) for m in members] + [_from_channel(c) for c in channels]
+    known: dict[str, list[str]] = {}
+    for member in members:
+        known.setdefault(member.team_id, []).append(member.user_id)
+    return recipients, known, {m.id or 0: m for m in members}
+
+
+def _from_member(member: Member) -> Recipient:
+    return Recipient(
+        "dm",
+        member.team_id,
+        member.user_id,
+        member.timezone,
+        member.delivery_time,
+        member.days,
+        not member.paused,
+        member.id,
+    )
+
+
+def _from_channel(channel: Channel) -> Recipient:
+    return Recipient(
+        "channel",
+        channel.team_id,
+        channel.channel_id,
+        channel.timezone,
+        channel.delivery_time,
+        channel.days,
+        channel.enabled,
+        channel.id,
+    )
+
+
+def plan(
+    ctx: Context, recipients: Iterable[Recipient], *, now: datetime, force: bool = False
+) -> list[Due]:
+    """Which recipients get a digest now.
+
+    Args:
+        ctx: the process context.
+        recipients: candidates (from the database, maybe narrowed by the CLI).
+        now: the current time, naive UTC.
+        force: ignore the delivery time: everyone whose days include their local today.
+
+    Returns:
+        The due occurrences whose outbox key is not written yet.
+    """
+    now_utc = now.replace(tzinfo=UTC)
+    tick = timedelta(seconds=2 * ctx.settings.tick_seconds)
+    catch_up = max(timedelta(hours=ctx.settings.catch_up_hours), tick)
+    existing = outbox.existing_keys(ctx.db, since=now - catch_up - timedelta(days=2))
+    if not force:
+        return due_recipients(recipients, now_utc, catch_up=catch_up, existing_keys=existing)
+    today = [today_occurrence(r, now_utc) for r in recipients if r.active]
+    return [d for d in today if d is not None and d.key not in existing]
+
+
+async def prepare(
+    ctx: Context,
+    client: AsyncWebClient,
+    *,
+    now: datetime,
+    users: Collection[str] | None = None,
+    channels: Collection[str] | None = None,
+    force: bool = False,
+) -> list[Planned]:
+    """Build the digest of every due recipient (nothing is written).
+
+    Args:
+        ctx: the process context.
+        client: Slack client, for `conversations.members` of channel digests.
+        now: the current time, naive UTC.
+        users: only these member user ids (with `channels`: the CLI's selection).
+        channels: only these channel ids.
+        force: ignore the delivery time (`paperboy deliver --now`).
+
+    Returns:
+        One `Planned` per due recipient whose digest could be built.
+    """
+    recipients, known, members = await asyncio.to_thread(_recipients, ctx)
+    if users is not None or channels is not None:
+        wanted = {("dm", u) for u in users or ()} | {("channel", c) for c in channels or ()}
+        recipients = [r for r in recipients if (r.kind, r.recipient_id) in wanted]
+    planned = []
+    for due in await asyncio.to_thread(plan, ctx, recipients, now=now, force=force):
+        if due.recipient.kind == "dm":
+            member = members[due.recipient.row_id or 0]
+            item = await asyncio.to_thread(_plan_member, ctx, due, member, now)
+        else:
+            item = await _plan_channel(ctx, client, due, known.get(due.recipient.team_id, []), now)
+        if item is not None:
+            planned.append(item)
+    return planned
+
+
+def _payload(message: Any, paper_ids: list[int], **extra: Any) -> dict[str, Any]:
+    body = message.to_kwargs() if message is not None else {"text": "", "blocks": []}
+    return {**body, "paper_ids": paper_ids, **extra}
+
+
+def _plan_member(ctx: Context, due: Due, member: Member, now: datetime) -> Planned:
+    digest = digest_service.build_member_digest(ctx, member.team_id, member.user_id, now=now)
+    if not digest.items and not (digest.note and member.show_closest):
+        return Planned(due, _payload(None, []), state="skipped")
+    paper_ids = [item.paper.id for item in digest.items]
+    message = blocks.member_digest_message(digest)
+    return Planned(due, _payload(message, paper_ids), member_id=member.id)
+
+
+async def _plan_channel(
+    ctx: Context, client: AsyncWebClient, due: Due, known: list[str], now: datetime
+) -> Planned | None:
+    channel = due.recipient
+    try:
+        present = await _channel_members(client, channel.recipient_id)
+    except SlackApiError as error:
+        code = str(error.response.get("error") or error)
+        if error.response.status_code == 429 or error.response.status_code >= 500:
+            log.warning(
+                "channel %s: members not listed (%s); next tick", channel.recipient_id, code
+            )
+            return None
+        return Planned(due, _payload(None, []), state="failed", error=code)
+    user_ids = [u for u in known if u in present]
+    digest = await asyncio.to_thread(
+        digest_service.build_channel_digest,
+        ctx,
+        channel.team_id,
+        channel.recipient_id,
+        user_ids,
+        now=now,
+    )
+    if not digest.items:
+        return Planned(due, _payload(None, []), state="skipped")
+    paper_ids = [item.paper.id for item in digest.items]
+    message = blocks.channel_digest_message(digest)
+    return Planned(due, _payload(message, paper_ids, channel_row_id=channel.row_id))
+
+
+async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
+    present: set[str] = set()
+    cursor = None
+    while True:
+        page = await client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+        present.update(page.get("members") or [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return present
+
+
+def write(ctx: Context, item: Planned, *, now: datetime) -> bool:
+    """Write one planned digest as an outbox row, with the member's deliveries, atomically.
+
+    Args:
+        ctx: the process context.
+        item: from `prepare`.
+        now: the current time, naive UTC.
+
+    Returns:
+        False when a row with the same key exists already (another job won the race).
+    """
+    member_id, paper_ids = item.member_id, list(item.payload["paper_ids"])
+
+    def deliveries(session: Session, row_id: int) -> None:
+        members_store.record_deliveries(
+            session, member_id or 0, paper_ids, outbox_id=row_id, at=now
+        )
+
+    due = item.due
+    row_id = outbox.enqueue(
+        ctx.db,
+        key=due.key,
+        kind=due.recipient.kind,
+        recipient=due.recipient.recipient_id,
+        period=due.local_date.isoformat(),
+        payload=item.payload,
+        now=now,
+        state=item.state,
+        error=item.error,
+        then=deliveries if member_id is not None else None,
+    )
+    return row_id is not None
+
+
+async def run(
+    ctx: Context,
+    client: AsyncWebClient,
+    *,
+    now: datetime | None = None,
+    sender: Sender | None = None,
+    stop: asyncio.Event | None = None,
+    users: Collection[str] | None = None,
+    channels: Collection[str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> DeliverReport:
+    """One deliver run: enqueue what is due, then send every sendable outbox row.
+
+    Args:
+        ctx: the process context.
+        client: the Slack Web API client.
+        now: the current time, naive UTC (default: the real clock).
+        sender: the sender to use (its clock and sleep are the tests' to control).
+        stop: set at shutdown; the round stops between messages.
+        users: only these members (the CLI's `--member`).
+        channels: only these channels (the CLI's `--channel`).
+        force: ignore the delivery time (`--now`).
+        dry_run: only build and report what would be sent; write and send nothing.
+
+    Returns:
+        The counts, and in `planned` the digests that were built.
+    """
+    started = time.monotonic()
+    now = now or utcnow()
+    planned = await prepare(ctx, client, now=now, users=users, channels=channels, force=force)
+    report = DeliverReport(due=len(planned), planned=planned)
+    if not dry_run:
+        for item in planned:
+            written = await asyncio.to_thread(write, ctx, item, now=now)
+            if not written:
+                report.duplicate += 1
+            elif item.state == "pending":
+                report.enqueued += 1
+            else:
+                report.skipped += 1
+        sender = sender or Sender(ctx, client)
+        sent = await sender.send_round(stop=stop)
+        report.sent, report.adopted = sent.sent, sent.adopted
+        report.retried, report.failed = sent.retried, sent.failed
+    report.seconds = round(time.monotonic() - started, 3)
+    return report

@@ -1,0 +1,214 @@
+"""`FakeSlack`: the threaded HTTP server, its request handler and the test-facing API.
+
+Web API calls arrive at `/api/<method>` (form, query string or JSON bodies); response URLs
+at `/respond/<token>`. Every request is recorded before any injected fault or delay.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fake_slack.methods import METHODS, permalink
+from tests.fake_slack.state import Call, ChannelInfo, Fault, State
+
+__all__ = ["FakeSlack"]
+
+RESPOND = "respond"
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+
+
+def _parse_body(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+    query = urlsplit(handler.path).query
+    body: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length).decode("utf-8") if length else ""
+    if "json" in (handler.headers.get("Content-Type") or "") and raw:
+        body.update(json.loads(raw))
+    elif raw:
+        body.update(parse_qsl(raw, keep_blank_values=True))
+    for key in _JSON_FIELDS:  # form bodies carry these as JSON strings
+        if isinstance(body.get(key), str) and body[key][:1] in "[{":
+            body[key] = json.loads(body[key])
+    return body
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        state = self.server.state
+        body = _parse_body(self)
+        if path.startswith("/respond/"):
+            method = RESPOND
+            body["_token"] = path.removeprefix("/respond/")
+        else:
+            method = path.removeprefix("/api/")
+        call = Call(method=method, body=body, headers=dict(self.headers.items()))
+        with state.lock:
+            state.calls.append(call)
+            delay = state.delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
+        fault = state.take_fault(method)
+        if fault is not None:
+            call.status, call.error = fault.status, fault.error
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+            return self._send(fault.status, {"ok": False, "error": fault.error}, headers)
+        if method == RESPOND:
+            return self._send(200, "ok")
+        if method != "auth.test" and not self.headers.get("Authorization", "").startswith(
+            "Bearer xox"
+        ):
+            call.error = "not_authed"
+            return self._send(200, {"ok": False, "error": "not_authed"})
+        answer = METHODS.get(method)
+        result = answer(state, body) if answer else {"ok": False, "error": "unknown_method"}
+        call.error = None if result.get("ok") else result.get("error")
+        self._send(200, result)
+
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        is_text = isinstance(payload, str)
+        data = (payload if is_text else json.dumps(payload)).encode("utf-8")
+        self.send_response(status)
+        content_type = "text/plain" if is_text else "application/json"
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: State) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+class FakeSlack:
+    """A running fake Slack Web API on 127.0.0.1 (port chosen by the OS).
+
+    Use it as a context manager, or call `start()` / `stop()`.
+    """
+
+    def __init__(self) -> None:
+        self._state = State()
+        self._server = _Server(self._state)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        host, port = self._server.server_address[:2]
+        self.base = f"http://{host}:{port}"
+        self.url = f"{self.base}/api/"
+
+    def start(self) -> FakeSlack:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down and close its socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def response_url(self, token: str = "r1") -> str:
+        """A response URL served by this fake; posts to it are recorded as `respond`."""
+        return f"{self.base}/respond/{token}"
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """The parsed bodies of every request to `method` (failed ones included), in order."""
+        with self._state.lock:
+            return [c.body for c in self._state.calls if c.method == method]
+
+    def requests(self) -> list[Call]:
+        """Every request received, in order (method, body, headers, status, error)."""
+        with self._state.lock:
+            return list(self._state.calls)
+
+    def methods(self) -> list[str]:
+        """The method names of every request received, in order."""
+        return [c.method for c in self.requests()]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to `channel`, oldest first (as updated by `chat.update`)."""
+        with self._state.lock:
+            return [dict(m) for m in self._state.messages.get(channel, [])]
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """The permalink `chat.getPermalink` returns for this message."""
+        return permalink(channel, ts)
+
+    def reset(self) -> None:
+        """Forget all calls, messages, users, channels, faults and delays."""
+        self._state.reset()
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str = "ratelimited",
+        status: int | None = None,
+        retry_after: int = 1,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls to `method` fail.
+
+        Args:
+            method: Web API method, e.g. "chat.postMessage", or "respond".
+            error: the `error` field; "ratelimited" defaults to HTTP 429 with Retry-After.
+            status: HTTP status; default 429 for "ratelimited", else 200 with `ok: false`.
+            retry_after: Retry-After seconds sent with a 429.
+            times: how many consecutive calls fail.
+        """
+        code = status if status is not None else (429 if error == "ratelimited" else 200)
+        fault = Fault(code, error, retry_after if code == 429 else None, times)
+        with self._state.lock:
+            self._state.faults[method].append(fault)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer `method` only after `seconds` (other methods are unaffected)."""
+        with self._state.lock:
+            self._state.delays[method] = seconds
+
+    def set_user(self, user_id: str, **fields: Any) -> None:
+        """Override `users.info` fields for a user, e.g. `tz="America/New_York"`."""
+        with self._state.lock:
+            self._state.users[user_id] = fields
+
+    def set_channel(
+        self,
+        channel_id: str,
+        *,
+        members: list[str] | tuple[str, ...] = (),
+        is_member: bool = True,
+        is_private: bool = False,
+        name: str | None = None,
+    ) -> None:
+        """Configure a conversation for `conversations.info` / `conversations.members`."""
+        info = ChannelInfo(
+            channel_id, name or channel_id.lower(), is_member, is_private, list(members)
+        )
+        with self._state.lock:
+            self._state.channels[channel_id] = info

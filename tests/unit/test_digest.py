@@ -1,0 +1,163 @@
+"""The digest service: windows, ranking rules, filters, reasons, summaries and notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import members
+from bot.context import Context
+from bot.digest import COLD_START_NOTE, build_channel_digest, build_member_digest
+from bot.models import utcnow
+from bot.store import channels as channel_store
+from bot.store import members as member_store
+from bot.summaries import split_sentences
+from tests.paper_files import CORPUS, add_papers, set_ingested_at
+
+T, U = "T1", "U1"
+VIDEO, PROTEIN = "video frame interpolation", "protein structure prediction"
+
+
+@pytest.fixture
+def ids(ctx: Context, tmp_path: Path) -> dict[str, int]:
+    return add_papers(ctx, tmp_path, CORPUS)
+
+
+def _titles(ctx: Context, **kwargs) -> list[str]:
+    return [i.paper.title for i in build_member_digest(ctx, T, U, **kwargs).items]
+
+
+def _follow(ctx: Context, *interests: str, user: str = U) -> None:
+    for text in interests:
+        members.follow(ctx, T, user, text)
+
+
+def test_two_unrelated_interests_are_both_served_with_the_right_reason(ctx, ids) -> None:
+    _follow(ctx, VIDEO, PROTEIN)
+    digest = build_member_digest(ctx, T, U)
+    by_title = {i.paper.title: i for i in digest.items}
+    assert set(by_title) == {c["title"] for c in CORPUS[:4]}
+    assert [i.score for i in digest.items] == sorted((i.score for i in digest.items), reverse=True)
+    assert by_title[CORPUS[0]["title"]].reason.startswith(f"matches your interest *{VIDEO}* (0.")
+    assert f"*{PROTEIN}*" in by_title[CORPUS[2]["title"]].reason
+    assert digest.note is None
+
+
+def test_summaries_are_abstract_sentences_within_budget(ctx, ids) -> None:
+    _follow(ctx, VIDEO)
+    for item in build_member_digest(ctx, T, U).items:
+        assert 0 < len(item.summary) <= 300 and 0 < len(item.gist) <= 160
+        assert all(s in item.paper.abstract for s in split_sentences(item.summary))
+        assert item.gist in item.paper.abstract
+
+
+def test_mutes_hard_filter_words_and_authors(ctx, ids) -> None:
+    _follow(ctx, VIDEO, PROTEIN)
+    members.mute(ctx, T, U, "folding")
+    members.mute(ctx, T, U, "author:jane doe")
+    assert set(_titles(ctx)) == {CORPUS[0]["title"], CORPUS[2]["title"]}
+
+
+def test_keywords_must_match(ctx, ids) -> None:
+    _follow(ctx, VIDEO, PROTEIN)
+    members.add_keyword(ctx, T, U, "language model")
+    assert _titles(ctx) == [CORPUS[2]["title"]]
+
+
+def test_thumbs_down_never_returns_and_sinks_neighbours(ctx, ids) -> None:
+    _follow(ctx, VIDEO)
+    before = {i.paper.id: i.score for i in build_member_digest(ctx, T, U).items}
+    members.record_feedback(ctx, T, U, ids[CORPUS[0]["title"]], "down")
+    after = {i.paper.id: i.score for i in build_member_digest(ctx, T, U).items}
+    assert ids[CORPUS[0]["title"]] not in after
+    neighbour = ids[CORPUS[1]["title"]]
+    assert neighbour not in after or after[neighbour] < before[neighbour] - 0.1
+
+
+def test_thumbs_up_brings_like_papers_with_its_reason(ctx, ids) -> None:
+    members.record_feedback(ctx, T, U, ids[CORPUS[2]["title"]], "up")
+    items = build_member_digest(ctx, T, U).items
+    assert [i.paper.title for i in items] == [CORPUS[3]["title"]]
+    assert items[0].reason.startswith(f"like *{CORPUS[2]['title']}* that you 👍'd (")
+
+
+def test_delivered_papers_never_repeat(ctx, ids) -> None:
+    _follow(ctx, VIDEO)
+    first = build_member_digest(ctx, T, U)
+    member_id = member_store.load_states(ctx.db, T, [U])[U].member.id
+    with ctx.db.session() as session:
+        member_store.record_deliveries(session, member_id, [first.items[0].paper.id],
+                                       at=utcnow() - timedelta(days=30))
+    again = build_member_digest(ctx, T, U, since=utcnow() - timedelta(days=60))
+    assert first.items[0].paper.id not in [i.paper.id for i in again.items]
+    assert len(again.items) == len(first.items) - 1
+
+
+def test_near_duplicates_count_once(ctx, tmp_path, ids) -> None:
+    copy = dict(CORPUS[0], title=CORPUS[0]["title"] + " (extended)", arxiv_id=None)
+    add_papers(ctx, tmp_path, [copy])
+    _follow(ctx, VIDEO)
+    titles = _titles(ctx)
+    assert len([t for t in titles if t.startswith("Frame interpolation for large")]) == 1
+
+
+def test_max_papers_and_threshold(ctx, ids) -> None:
+    _follow(ctx, VIDEO, PROTEIN)
+    members.update_settings(ctx, T, U, max_papers=2)
+    assert len(_titles(ctx)) == 2
+    members.update_settings(ctx, T, U, threshold=0.95)
+    digest = build_member_digest(ctx, T, U)
+    assert digest.items == [] and digest.note == "Nothing above your bar today."
+    members.update_settings(ctx, T, U, show_closest=True)
+    note = build_member_digest(ctx, T, U).note or ""
+    assert note.startswith("Nothing above your bar today; closest was *Protein structure")
+
+
+def test_cold_start_gets_a_friendly_note(ctx, ids) -> None:
+    members.ensure_member(ctx, T, U)
+    for user in (U, "U-never-seen"):
+        digest = build_member_digest(ctx, T, user)
+        assert digest.items == [] and digest.note == COLD_START_NOTE
+        assert "/papers follow" in digest.note
+
+
+def test_first_digest_window_then_since_the_last(ctx, ids) -> None:
+    now = utcnow()
+    _follow(ctx, VIDEO, PROTEIN)
+    set_ingested_at(ctx, [ids[CORPUS[0]["title"]]], now - timedelta(days=10))
+    set_ingested_at(ctx, [ids[CORPUS[1]["title"]]], now - timedelta(days=3))
+    set_ingested_at(ctx, [ids[CORPUS[2]["title"]]], now - timedelta(days=1))
+    first = build_member_digest(ctx, T, U, now=now)
+    assert first.since == now - timedelta(days=ctx.settings.first_digest_days)
+    assert CORPUS[0]["title"] not in [i.paper.title for i in first.items]
+    assert CORPUS[1]["title"] in [i.paper.title for i in first.items]
+    member_id = member_store.load_states(ctx.db, T, [U])[U].member.id
+    with ctx.db.session() as session:
+        member_store.record_deliveries(session, member_id, [], at=now - timedelta(days=2))
+    later = build_member_digest(ctx, T, U, now=now)
+    assert later.since == now - timedelta(days=2)
+    assert CORPUS[1]["title"] not in [i.paper.title for i in later.items]
+    assert CORPUS[2]["title"] in [i.paper.title for i in later.items]
+    assert build_member_digest(ctx, T, U, now=now, since=now - timedelta(days=20)).items
+
+
+def test_channel_digest_lists_every_matching_member_and_earlier_posts(ctx, ids) -> None:
+    _follow(ctx, VIDEO, user="U1")
+    _follow(ctx, VIDEO, PROTEIN, user="U2")
+    members.mute(ctx, T, "U2", "folding")
+    members.ensure_member(ctx, T, "U3")
+    channel = channel_store.set_channel(ctx.db, T, "C1", delivery_time="10:00")
+    with ctx.db.session() as session:
+        channel_store.record_channel_posts(session, channel.id, [ids[CORPUS[2]["title"]]], "111.2",
+                                           at=utcnow() - timedelta(days=30))
+    digest = build_channel_digest(ctx, T, "C1", ["U1", "U2", "U3"],
+                                  since=utcnow() - timedelta(days=1))
+    by_title = {i.paper.title: i for i in digest.items}
+    assert set(by_title) == {c["title"] for c in CORPUS[:3]}  # U2 mutes "folding"
+    assert {m.user_id for m in by_title[CORPUS[0]["title"]].matches} == {"U1", "U2"}
+    assert [m.user_id for m in by_title[CORPUS[2]["title"]].matches] == ["U2"]
+    assert by_title[CORPUS[2]["title"]].earlier_ts == "111.2"
+    assert by_title[CORPUS[0]["title"]].earlier_ts is None
+    assert "protein" in by_title[CORPUS[2]["title"]].matches[0].reason

@@ -1,0 +1,134 @@
+"""Library: lazy loading, refresh by watermark, search rules, lookups and the embed cache."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from bot.context import Context
+from bot.library import EmptyQueryError, Library
+from bot.models import utcnow
+from bot.papers import Paper
+from bot.store import papers as paper_store
+from tests.fakes import FakeEmbedder
+
+PAPERS = [
+    Paper(
+        "RevCol: Reversible Column Networks",
+        "A reversible column network for vision.",
+        published=date(2023, 1, 5),
+        arxiv_id="2212.11696",
+    ),
+    Paper(
+        "Mixture of Interpretable Experts",
+        "Routing inputs to the MoIE experts.",
+        published=date(2023, 6, 1),
+    ),
+    Paper(
+        "Diffusion Models for Vision",
+        "Denoising diffusion for image generation.",
+        published=date(2024, 3, 1),
+    ),
+    Paper(
+        "Language Models are Few-Shot Learners",
+        "Scaling language models for vision.",
+        published=date(2020, 5, 28),
+    ),
+]
+
+
+def _ingest(ctx: Context, papers: list[Paper], content_hash: str = "h") -> list[int]:
+    return paper_store.save_digest(
+        ctx.db,
+        papers,
+        model=ctx.embedder.name,
+        encode=ctx.embedder.encode,
+        content_hash=content_hash,
+        path="p",
+        format="jsonl",
+    ).new_ids
+
+
+@pytest.fixture
+def library(ctx: Context) -> Library:
+    _ingest(ctx, PAPERS)
+    return ctx.library
+
+
+def test_construction_loads_nothing(ctx: Context, embedder: FakeEmbedder) -> None:
+    Library(ctx.db, embedder)
+    assert embedder.encoded_texts == []
+
+
+def test_refresh_picks_up_papers_stored_elsewhere(library: Library, ctx: Context) -> None:
+    assert len(library) == 4
+    assert library.refresh() == 0
+    _ingest(ctx, [Paper("A Brand New Paper", "Fresh.")], "other-replica")
+    assert library.refresh() == 1 and len(library) == 5
+
+
+def test_exact_title_ranks_first(library: Library) -> None:
+    hits = library.search("language models are few-shot learners")
+    assert hits[0].paper.title == "Language Models are Few-Shot Learners"
+    assert hits[0].score == 1.0
+
+
+def test_rare_acronym_is_found(library: Library) -> None:
+    assert library.search("moie", limit=1)[0].paper.title == "Mixture of Interpretable Experts"
+
+
+def test_limit_offset_since_and_exclude(library: Library) -> None:
+    everything = [h.paper.id for h in library.search("vision", limit=10)]
+    assert len(everything) == 4
+    assert [h.paper.id for h in library.search("vision", limit=2, offset=1)] == everything[1:3]
+    recent = library.search("vision", limit=10, since=date(2023, 6, 1))
+    assert {h.paper.published for h in recent} == {date(2023, 6, 1), date(2024, 3, 1)}
+    rest = library.search("vision", limit=10, exclude_ids=[everything[0]])
+    assert everything[0] not in [h.paper.id for h in rest]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?!…", "—"])
+def test_empty_query_is_refused(library: Library, query: str) -> None:
+    with pytest.raises(EmptyQueryError, match="at least one word"):
+        library.search(query)
+
+
+def test_sql_like_query_is_harmless(library: Library, ctx: Context) -> None:
+    library.search("'; DROP TABLE paper; --")
+    library.refresh()
+    assert len(library.papers([1, 2, 3, 4])) == 4
+
+
+def test_similar_vectors_and_papers(library: Library) -> None:
+    hits = library.similar(1, limit=3, exclude_ids=[2])
+    assert 1 not in [h.paper.id for h in hits] and 2 not in [h.paper.id for h in hits]
+    rows = library.vectors([3, 1])
+    np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(rows[1], library.vectors([1])[0])
+    views = library.papers([1, 99])
+    assert list(views) == [1] and views[1].arxiv_id == "2212.11696"
+    assert views[1].authors == () and views[1].published == date(2023, 1, 5)
+    with pytest.raises(KeyError):
+        library.vectors([99])
+
+
+def test_embed_caches_in_the_database(ctx: Context, embedder: FakeEmbedder) -> None:
+    first = ctx.library.embed(["graph networks", "graph networks", "protein folding"])
+    assert embedder.encoded_texts == ["graph networks", "protein folding"]
+    again = Library(ctx.db, embedder).embed(["protein folding", "graph networks"])
+    assert embedder.encoded_texts == ["graph networks", "protein folding"]
+    np.testing.assert_array_equal(again, first[[2, 0]])
+    assert ctx.library.embed([]).shape == (0, embedder.dim)
+
+
+def test_ids_ingested_between(library: Library) -> None:
+    now = utcnow()
+    assert library.ids_ingested_between(now - timedelta(hours=1), now + timedelta(hours=1)) == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert library.ids_ingested_between(datetime(2000, 1, 1), datetime(2000, 1, 2)) == []

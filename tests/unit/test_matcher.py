@@ -1,0 +1,105 @@
+"""The matcher: best positive wins, 👎 neighbours sink, exclusions, top-k, reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.matcher import (
+    MemberVectors,
+    collapse_duplicates,
+    match,
+    popularity_bonus,
+    source_counts,
+)
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _axes(*index: int, dim: int = 8) -> np.ndarray:
+    return np.eye(dim, dtype=np.float32)[list(index)]
+
+
+def _empty(dim: int = 8) -> np.ndarray:
+    return np.zeros((0, dim), dtype=np.float32)
+
+
+def test_best_positive_wins_not_the_mean() -> None:
+    papers = _axes(0, 1, 2)
+    member = MemberVectors(_axes(0, 1), _empty())
+    (found,) = match(papers, [member], k=3)
+    assert [m.paper for m in found[:2]] == [0, 1]
+    assert found[0].score == 1.0 and found[1].score == 1.0
+    assert [m.source for m in found[:2]] == [0, 1]
+
+
+def test_many_members_agree_with_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    papers = _unit(rng.standard_normal((200, 16)))
+    members = [
+        MemberVectors(
+            _unit(rng.standard_normal((int(rng.integers(1, 5)), 16))),
+            _unit(rng.standard_normal((int(rng.integers(0, 3)), 16))),
+            excluded=np.array([5, 7]),
+        )
+        for _ in range(60)
+    ]
+    results = match(papers, members, k=4)
+    for member, found in zip(members, results, strict=True):
+        sims = papers @ member.positives.T
+        scores = sims.max(axis=1)
+        if len(member.negatives):
+            scores = scores - np.maximum((papers @ member.negatives.T).max(axis=1) - 0.5, 0)
+        scores[[5, 7]] = -np.inf
+        top = np.argsort(-scores, kind="stable")[:4]
+        assert [m.paper for m in found] == top.tolist()
+        assert [m.source for m in found] == sims.argmax(axis=1)[top].tolist()
+
+
+def test_disliked_neighbours_are_pushed_down() -> None:
+    papers = _unit(np.array([[1, 0.05, 0], [1, 0, 0.6]], dtype=np.float32))
+    liked = MemberVectors(_axes(0, dim=3), _empty(3))
+    wary = MemberVectors(_axes(0, dim=3), _unit(np.array([[1, 0.0, 0.7]], dtype=np.float32)))
+    plain, penalized = match(papers, [liked, wary], k=2)
+    assert plain[1].score > penalized[-1].score
+    assert penalized[0].paper == 0
+
+
+def test_exclusions_floors_and_cold_members() -> None:
+    papers = _axes(0, 1, 2)
+    member = MemberVectors(_axes(0, 1), _empty(), excluded=np.array([0]))
+    cold = MemberVectors(_empty(), _empty())
+    found, nothing = match(papers, [member, cold], k=3, min_scores=[0.5, 0.5])
+    assert [m.paper for m in found] == [1]
+    assert nothing == []
+
+
+def test_popularity_bonus_is_small_and_only_when_asked() -> None:
+    bonus = popularity_bonus([0, 10, 1000, None])
+    assert bonus.max() <= 0.02 + 1e-6 and bonus[0] == 0 and bonus[3] == 0
+    papers = _unit(np.array([[1, 0.01], [1, 0.0]], dtype=np.float32))
+    boosted = MemberVectors(_axes(0, dim=2), _empty(2), boost=True)
+    plain = MemberVectors(_axes(0, dim=2), _empty(2))
+    up, down = match(papers, [boosted, plain], k=1, popularity=popularity_bonus([100, 0]))
+    assert up[0].paper == 0 and down[0].paper == 1
+
+
+def test_chunking_gives_the_same_answer(monkeypatch) -> None:
+    rng = np.random.default_rng(5)
+    papers = _unit(rng.standard_normal((50, 8)))
+    members = [MemberVectors(_unit(rng.standard_normal((3, 8))), _empty()) for _ in range(20)]
+    whole = match(papers, members, k=3)
+    monkeypatch.setattr("bot.matcher.BLOCK_ELEMENTS", 50 * 4)
+    assert match(papers, members, k=3) == whole
+
+
+def test_collapse_duplicates_keeps_the_first_of_near_copies() -> None:
+    vectors = _unit(np.array([[1, 0, 0], [1, 0.01, 0], [0, 1, 0]], dtype=np.float32))
+    assert collapse_duplicates(vectors) == [0, 2]
+    assert collapse_duplicates(vectors, limit=1) == [0]
+
+
+def test_source_counts_credit_the_best_vector_only() -> None:
+    papers = _axes(0, 0, 1, 2)
+    assert source_counts(papers, _axes(0, 1), 0.5).tolist() == [2, 1]
