@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install demo test check fmt bench clean
+.PHONY: install demo test test-postgres check fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: install
 
 test: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# the PostgreSQL half alone, on a throwaway local server (installed and started if needed)
+test-postgres: install
+	bash -c 'source .ci/postgres.sh && start_postgres && HF_HUB_OFFLINE=1 $(PY) -m pytest -m postgres $(PYTEST_ARGS)'
 
 check: install
 	$(VENV)/bin/ruff format --check bot jobs tests bench

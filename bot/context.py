@@ -47,4 +47,5 @@ def build_context(
         device=settings.embedding_device,
         batch_size=settings.embedding_batch_size,
     )
-    return Context(settings=settings, db=db, embedder=embedder, library=Library(db, embedder))
+    library = Library(db, embedder, sync_seconds=settings.index_sync_seconds)
+    return Context(settings=settings, db=db, embedder=embedder, library=library)

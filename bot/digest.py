@@ -218,7 +218,7 @@ def _window(ctx: Context, start: datetime, until: datetime) -> tuple[list[PaperV
     ids = ctx.library.ids_ingested_between(start, until)
     papers = ctx.library.papers(ids)
     ids = [i for i in ids if i in papers]
-    vectors = ctx.library.vectors(ids) if ids else np.zeros((0, ctx.embedder.dim), np.float32)
+    vectors = ctx.library.vectors(ids) if ids else np.zeros((0, 0), np.float32)
     return [papers[i] for i in ids], vectors
 
 

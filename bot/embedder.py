@@ -96,7 +96,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        dim = self.model.get_sentence_embedding_dimension()
+        model = self.model
+        # sentence-transformers ≥ 6 renamed the method; older releases have only the old name
+        getter = getattr(model, "get_embedding_dimension", None) or (
+            model.get_sentence_embedding_dimension
+        )
+        dim = getter()
         assert dim is not None
         return int(dim)
 

@@ -109,8 +109,8 @@ class LexicalIndex:
             entry = self._postings.get(term)
             if entry is None:
                 continue
-            docs = np.array(entry[0], dtype=np.int64)
-            tf = np.array(entry[1], dtype=np.float32)
+            docs = np.frombuffer(entry[0], dtype=np.uint32).astype(np.intp)
+            tf = np.frombuffer(entry[1], dtype=np.uint16).astype(np.float32)
             idf = math.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
             out[docs] += idf * tf * (self.k1 + 1.0) / (tf + norm[docs])
         return out

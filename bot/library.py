@@ -22,7 +22,7 @@ from bot.db import Database
 from bot.embedder import Embedder, embedding_key
 from bot.index import PaperIndex
 from bot.models import PaperRow
-from bot.papers import normalize_title
+from bot.papers import Paper, normalize_title
 from bot.store import papers as paper_store
 from bot.store import vectors as vector_store
 
@@ -40,7 +40,7 @@ class PaperView:
     author_count: int | None
     published: date | None
     upvotes: int | None
-    url: str | None
+    url: str  # always a link: the digest's URL, the arXiv page, or an arXiv title search
     arxiv_id: str | None
     ingested_at: datetime
 
@@ -56,7 +56,7 @@ class PaperView:
             row.author_count,
             row.published,
             row.upvotes,
-            row.url,
+            Paper(row.title, url=row.url, arxiv_id=row.arxiv_id).link,
             row.arxiv_id,
             row.ingested_at,
         )

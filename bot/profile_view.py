@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 RECENT_DAYS = 7
+_NO_VECTORS = np.zeros((0, 0), dtype=np.float32)  # stands for "none" whatever the dimension
 
 
 @dataclass(frozen=True)
@@ -143,15 +144,11 @@ def load_profile(ctx: Context, member: store.MemberState) -> MemberProfile:
     sources += [Source("liked", papers[p].title, p) for p in liked if p in papers]
     texts = [query_text(i.text) for i in member.interests]
     paper_ids = [s.ref for s in sources[len(texts) :]]
-    dim = ctx.embedder.dim
-    positives = np.vstack(
-        [
-            ctx.library.embed(texts) if texts else np.zeros((0, dim), np.float32),
-            ctx.library.vectors(paper_ids) if paper_ids else np.zeros((0, dim), np.float32),
-        ]
-    )
+    parts = [ctx.library.embed(texts)] if texts else []
+    parts += [ctx.library.vectors(paper_ids)] if paper_ids else []
+    positives = np.vstack(parts) if parts else _NO_VECTORS
     bad = [p for p in disliked if p in papers]
-    negatives = ctx.library.vectors(bad) if bad else np.zeros((0, dim), np.float32)
+    negatives = ctx.library.vectors(bad) if bad else _NO_VECTORS
     row = member.member
     return MemberProfile(
         member_id=row.id or 0,

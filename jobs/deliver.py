@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
@@ -24,7 +25,7 @@ from bot import digest as digest_service
 from bot.context import Context
 from bot.models import Channel, Member, utcnow
 from bot.slack import blocks
-from bot.slack.sender import Sender
+from bot.slack.sender import TRANSIENT_ERRORS, Sender
 from bot.store import channels as channels_store
 from bot.store import members as members_store
 from bot.store import outbox
@@ -52,8 +53,8 @@ class DeliverReport:
 
     due: int = 0
     enqueued: int = 0
-    skipped: int = 0
-    duplicate: int = 0
+    skipped: int = 0  # empty digests: nothing to send today
+    duplicate: int = 0  # another job wrote the same key first
     sent: int = 0
     adopted: int = 0
     retried: int = 0
@@ -65,37 +66,17 @@ class DeliverReport:
 def _recipients(ctx: Context) -> tuple[list[Recipient], dict[str, list[str]], dict[int, Member]]:
     members = channels_store.active_members(ctx.db)
     channels = channels_store.enabled_channels(ctx.db)
-    recipients = [_from_member(m) for m in members] + [_from_channel(c) for c in channels]
+    recipients = [_recipient("dm", m, m.user_id, not m.paused) for m in members]
+    recipients += [_recipient("channel", c, c.channel_id, c.enabled) for c in channels]
     known: dict[str, list[str]] = {}
     for member in members:
         known.setdefault(member.team_id, []).append(member.user_id)
     return recipients, known, {m.id or 0: m for m in members}
 
 
-def _from_member(member: Member) -> Recipient:
-    return Recipient(
-        "dm",
-        member.team_id,
-        member.user_id,
-        member.timezone,
-        member.delivery_time,
-        member.days,
-        not member.paused,
-        member.id,
-    )
-
-
-def _from_channel(channel: Channel) -> Recipient:
-    return Recipient(
-        "channel",
-        channel.team_id,
-        channel.channel_id,
-        channel.timezone,
-        channel.delivery_time,
-        channel.days,
-        channel.enabled,
-        channel.id,
-    )
+def _recipient(kind: str, row: Member | Channel, recipient_id: str, active: bool) -> Recipient:
+    return Recipient(kind, row.team_id, recipient_id, row.timezone, row.delivery_time, row.days,
+                     active, row.id)  # fmt: skip
 
 
 def plan(
@@ -130,6 +111,7 @@ async def prepare(
     users: Collection[str] | None = None,
     channels: Collection[str] | None = None,
     force: bool = False,
+    stop: asyncio.Event | None = None,
 ) -> list[Planned]:
     """Build the digest of every due recipient (nothing is written).
 
@@ -140,9 +122,11 @@ async def prepare(
         users: only these member user ids (with `channels`: the CLI's selection).
         channels: only these channel ids.
         force: ignore the delivery time (`paperboy deliver --now`).
+        stop: set at shutdown; no further digest is built.
 
     Returns:
-        One `Planned` per due recipient whose digest could be built.
+        One `Planned` per due recipient whose digest could be built; one that raised is
+        logged and left for the next tick, so it never holds up the others.
     """
     recipients, known, members = await asyncio.to_thread(_recipients, ctx)
     if users is not None or channels is not None:
@@ -150,11 +134,18 @@ async def prepare(
         recipients = [r for r in recipients if (r.kind, r.recipient_id) in wanted]
     planned = []
     for due in await asyncio.to_thread(plan, ctx, recipients, now=now, force=force):
-        if due.recipient.kind == "dm":
-            member = members[due.recipient.row_id or 0]
-            item = await asyncio.to_thread(_plan_member, ctx, due, member, now)
-        else:
-            item = await _plan_channel(ctx, client, due, known.get(due.recipient.team_id, []), now)
+        if stop is not None and stop.is_set():
+            break
+        try:
+            if due.recipient.kind == "dm":
+                member = members[due.recipient.row_id or 0]
+                item = await asyncio.to_thread(_plan_member, ctx, due, member, now)
+            else:
+                team = known.get(due.recipient.team_id, [])
+                item = await _plan_channel(ctx, client, due, team, now)
+        except Exception:
+            log.exception("digest %s could not be built; the next tick tries again", due.key)
+            continue
         if item is not None:
             planned.append(item)
     return planned
@@ -181,13 +172,14 @@ async def _plan_channel(
     try:
         present = await _channel_members(client, channel.recipient_id)
     except SlackApiError as error:
-        code = str(error.response.get("error") or error)
-        if error.response.status_code == 429 or error.response.status_code >= 500:
-            log.warning(
-                "channel %s: members not listed (%s); next tick", channel.recipient_id, code
-            )
+        code, status = str(error.response.get("error") or error), error.response.status_code
+        if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
+            log.warning("channel %s: no member list (%s); next tick", channel.recipient_id, code)
             return None
         return Planned(due, _payload(None, []), state="failed", error=code)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("channel %s: no member list (%r); next tick", channel.recipient_id, error)
+        return None
     user_ids = [u for u in known if u in present]
     digest = await asyncio.to_thread(
         digest_service.build_channel_digest,
@@ -279,20 +271,20 @@ async def run(
     """
     started = time.monotonic()
     now = now or utcnow()
-    planned = await prepare(ctx, client, now=now, users=users, channels=channels, force=force)
+    planned = await prepare(
+        ctx, client, now=now, users=users, channels=channels, force=force, stop=stop
+    )
     report = DeliverReport(due=len(planned), planned=planned)
     if not dry_run:
         for item in planned:
             written = await asyncio.to_thread(write, ctx, item, now=now)
-            if not written:
-                report.duplicate += 1
-            elif item.state == "pending":
-                report.enqueued += 1
-            else:
-                report.skipped += 1
+            counter = (
+                {"pending": "enqueued"}.get(item.state, item.state) if written else "duplicate"
+            )
+            setattr(report, counter, getattr(report, counter) + 1)
         sender = sender or Sender(ctx, client)
         sent = await sender.send_round(stop=stop)
-        report.sent, report.adopted = sent.sent, sent.adopted
-        report.retried, report.failed = sent.retried, sent.failed
+        report.sent, report.adopted, report.retried = sent.sent, sent.adopted, sent.retried
+        report.failed += sent.failed
     report.seconds = round(time.monotonic() - started, 3)
     return report

@@ -109,7 +109,7 @@ def ingest_paths(
             report.files.append(result.file)
             report.new += result.file.new
             report.duplicates += result.file.duplicates
-            report.failed += result.file.error is not None
+            report.failed += result.file.error is not None and not result.file.skipped
             report.new_paper_ids.extend(result.new_ids)
     if report.new_paper_ids:
         ctx.library.refresh()
@@ -133,7 +133,7 @@ def _ingest_file(ctx: Context, path: Path, *, progress: Progress | None, dry_run
         return _Outcome(report)
     if (seen := paper_store.find_digest_file(ctx.db, content_hash)) is not None:
         report.format, report.skipped = seen.format, True
-        report.error = seen.error if seen.status == "failed" else None
+        report.error = f"{path.name}: {seen.error}" if seen.status == "failed" else None
         log.info("ingest %s: skipped (seen before as %s)", path, seen.path)
         return _Outcome(report)
     try:

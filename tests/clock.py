@@ -1,10 +1,12 @@
-"""A controllable clock and a sleep that only advances it: no test waits for real time."""
+"""A controllable clock whose sleep only advances it, and `until` for real concurrency."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-__all__ = ["FakeClock"]
+__all__ = ["FakeClock", "until"]
 
 
 class FakeClock:
@@ -24,3 +26,12 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.current += timedelta(seconds=seconds)
+
+
+async def until(condition: Callable[[], object], *, polls: int = 1000) -> None:
+    """Yield to the loop until `condition()` holds (another task or thread made it so)."""
+    for _ in range(polls):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never held")

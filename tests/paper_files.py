@@ -20,7 +20,9 @@ from jobs.ingest import ingest_paths
 __all__ = ["CORPUS", "add_papers", "set_ingested_at"]
 
 
-def add_papers(ctx: Context, folder: Path, papers: list[dict[str, Any]], *, name: str = "d") -> dict[str, int]:
+def add_papers(
+    ctx: Context, folder: Path, papers: list[dict[str, Any]], *, name: str = "d"
+) -> dict[str, int]:
     """Ingest `papers` (dicts with title, abstract, …) and return their ids by title."""
     path = folder / f"{name}-{len(list(folder.glob('*.jsonl')))}.jsonl"
     path.write_text("\n".join(json.dumps(p) for p in papers), encoding="utf-8")
@@ -37,7 +39,9 @@ def set_ingested_at(ctx: Context, paper_ids: list[int], when: datetime) -> None:
         session.exec(update(PaperRow).where(PaperRow.id.in_(paper_ids)).values(ingested_at=when))  # type: ignore[call-overload,union-attr]
 
 
-def _paper(title: str, abstract: str, authors: list[str], upvotes: int = 0, **extra: Any) -> dict[str, Any]:
+def _paper(
+    title: str, abstract: str, authors: list[str], upvotes: int = 0, **extra: Any
+) -> dict[str, Any]:
     return {"title": title, "abstract": abstract, "authors": authors, "upvotes": upvotes, **extra}
 
 
@@ -46,42 +50,51 @@ CORPUS = [
         "Frame interpolation for large motion video",
         "Video frame interpolation synthesizes intermediate frames. Large motion breaks optical "
         "flow estimators. We propose a multi-scale interpolation network for video frames.",
-        ["Ann Lee", "Bo Chen"], 30, arxiv_id="2202.04901",
+        ["Ann Lee", "Bo Chen"],
+        30,
+        arxiv_id="2202.04901",
     ),
     _paper(
         "Real-time intermediate flow estimation for video frame interpolation",
         "Intermediate flow is estimated in real time for video frame interpolation. We present "
         "a fast flow network. Interpolated frames are sharp.",
-        ["Jane Doe"], 5, url="https://example.org/rife",
+        ["Jane Doe"],
+        5,
+        url="https://example.org/rife",
     ),
     _paper(
         "Protein structure prediction with language models",
         "Protein structure prediction from sequence remains hard. We introduce a protein "
         "language model for structure prediction. Accuracy improves on hard targets.",
-        ["Carl Smith"], 12,
+        ["Carl Smith"],
+        12,
     ),
     _paper(
         "Protein folding dynamics at scale",
         "Protein folding dynamics are simulated at scale. Structure prediction of folding "
         "intermediates is compared. Protein structure ensembles emerge.",
-        ["Dana White"], 1,
+        ["Dana White"],
+        1,
     ),
     _paper(
         "Graph neural networks for molecule property regression",
         "Graph neural networks regress molecule properties. Message passing over bonds is used. "
         "We present a benchmark of graph models.",
-        ["Eve Black"], 3,
+        ["Eve Black"],
+        3,
     ),
     _paper(
         "Reinforcement learning for robot grasping",
         "Robots learn grasping with reinforcement learning. Rewards are sparse. We design a "
         "curriculum for grasping policies.",
-        ["Finn Gray"], 0,
+        ["Finn Gray"],
+        0,
     ),
     _paper(
         "Tool use in large language model agents",
         "Large language model agents call tools. We study LLM tool use across tasks. Agents "
         "improve with retrieval.",
-        ["Gil Ray"], 50,
+        ["Gil Ray"],
+        50,
     ),
 ]

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli import app
 from bot.cli.common import fail, load_context, print_json
@@ -31,13 +30,6 @@ __all__ = ["deliver", "outbox", "run"]
 log = logging.getLogger("paperboy.run")
 
 
-def _client(settings: Settings) -> AsyncWebClient:
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    if settings.slack_api_url:
-        return AsyncWebClient(token=token, base_url=settings.slack_api_url)
-    return AsyncWebClient(token=token)
-
-
 @app.command("deliver")
 def deliver(
     now: Annotated[bool, typer.Option("--now", help="Ignore delivery times: due today.")] = False,
@@ -52,9 +44,11 @@ def deliver(
     ctx = load_context()
     if not dry_run and ctx.settings.slack_bot_token is None:
         fail("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+    from bot.slack.app import build_client
+
     try:
         report = asyncio.run(deliver_job.run(
-            ctx, _client(ctx.settings), users=member, channels=channel, force=now, dry_run=dry_run
+            ctx, build_client(ctx), users=member, channels=channel, force=now, dry_run=dry_run
         ))  # fmt: skip
     finally:
         ctx.db.dispose()
@@ -112,6 +106,7 @@ def run(
     except SettingsError as error:
         fail(str(error))
     configure_logging(settings)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
     ctx = build_context(settings)
     try:
         asyncio.run(_serve(ctx, http=http, host=host, port=port))
@@ -120,10 +115,10 @@ def run(
 
 
 async def _serve(ctx: Context, *, http: bool, host: str, port: int) -> None:
-    from bot.slack.app import build_app
+    from bot.slack.app import build_app, build_client
 
     settings = ctx.settings
-    client = _client(settings)
+    client = build_client(ctx)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,1 +1,67 @@
-"""(placeholder: commands of this group are added by their owner)."""
+"""`paperboy digest --member U123`: build a member's digest without sending or recording it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+import typer
+
+from bot.cli import app
+from bot.cli.common import fail, load_context, print_json
+from bot.digest import DigestItem, build_member_digest
+from bot.papers import arxiv_search_url
+
+__all__ = ["digest"]
+
+
+@app.command("digest")
+def digest(
+    member: Annotated[str, typer.Option("--member", "-m", help="Slack user id.")],
+    team: Annotated[str, typer.Option("--team", help="Slack workspace (team) id.")] = "",
+    on: Annotated[
+        str | None, typer.Option("--date", help="Build it as of the end of YYYY-MM-DD (UTC).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the items as JSON.")] = False,
+) -> None:
+    """Show the papers a member would get now (nothing is sent or recorded)."""
+    try:
+        now = datetime.combine(date.fromisoformat(on), time()) + timedelta(days=1) if on else None
+    except ValueError:
+        fail(f"--date must be a date like 2024-05-31, not {on!r}")
+    ctx = load_context()
+    try:
+        result = build_member_digest(ctx, team, member, now=now)
+    finally:
+        ctx.db.dispose()
+    if result.note:
+        typer.echo(result.note, err=as_json)
+    if as_json:
+        print_json([_as_json(item) for item in result.items])
+        return
+    for n, item in enumerate(result.items, 1):
+        typer.echo(f"{n}. {item.paper.title}  [{item.score:.2f}]  {_url(item)}")
+        typer.echo(f"   {item.reason}")
+        typer.echo(f"   {item.summary}")
+
+
+def _url(item: DigestItem) -> str:
+    paper = item.paper
+    if paper.url:
+        return paper.url
+    return (
+        f"https://arxiv.org/abs/{paper.arxiv_id}"
+        if paper.arxiv_id
+        else arxiv_search_url(paper.title)
+    )
+
+
+def _as_json(item: DigestItem) -> dict[str, object]:
+    return {
+        "paper_id": item.paper.id,
+        "title": item.paper.title,
+        "score": item.score,
+        "reason": item.reason,
+        "summary": item.summary,
+        "url": _url(item),
+    }

@@ -29,7 +29,7 @@ def search(
     try:
         since_day = date.fromisoformat(since) if since else None
     except ValueError:
-        fail(f"--since must be a date like 2024-05-31, not {since!r}")
+        fail(f"--since must be a date as YYYY-MM-DD (e.g. 2024-05-31), not {since!r}")
     ctx = load_context()
     try:
         hits = ctx.library.search(query, limit=limit, since=since_day)

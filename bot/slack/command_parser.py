@@ -113,9 +113,21 @@ class Help:
 
 
 Command = (
-    Search | Follow | Unfollow | Interests | Seed | Mute | Unmute | Digest | Since
-    | SettingsCmd | ChannelOn | ChannelOff | ChannelStatus | Help
-)  # fmt: skip
+    Search
+    | Follow
+    | Unfollow
+    | Interests
+    | Seed
+    | Mute
+    | Unmute
+    | Digest
+    | Since
+    | SettingsCmd
+    | ChannelOn
+    | ChannelOff
+    | ChannelStatus
+    | Help
+)
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _RELATIVE = re.compile(r"^(\d{1,3})\s*(d|day|days|w|week|weeks)$")

@@ -29,7 +29,7 @@ from bot.models import utcnow
 from bot.store import channels as channels_store
 from bot.store import outbox
 
-__all__ = ["EVENT_TYPE", "SendReport", "Sender"]
+__all__ = ["EVENT_TYPE", "TRANSIENT_ERRORS", "SendReport", "Sender"]
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,10 @@ class SendReport:
 
 
 class Sender:
-    """Posts claimed outbox rows; tests inject the client, clock and sleep."""
+    """Posts claimed outbox rows; tests inject the client, clock and sleep.
+
+    Database calls run in a worker thread, so a slow write never delays Slack's acks.
+    """
 
     def __init__(
         self,
@@ -88,9 +91,10 @@ class Sender:
         """
         report = SendReport()
         while not (stop and stop.is_set()):
-            row = outbox.claim_next(
-                self.ctx.db, worker=self.worker, now=self.clock(), lease=CLAIM_LEASE
-            )
+            row = await asyncio.to_thread(
+                outbox.claim_next, self.ctx.db, worker=self.worker, now=self.clock(),
+                lease=CLAIM_LEASE,
+            )  # fmt: skip
             if row is None:
                 break
             try:
@@ -118,29 +122,24 @@ class Sender:
             ts = ts or await self._post(row, conversation)
         except _Retry as retry:
             if row.attempts >= self.ctx.settings.max_send_attempts:
-                outbox.mark_failed(db, row.id, error=f"gave up after {row.attempts}: {retry}")
+                error = f"gave up after {row.attempts} attempts: {retry}"
+                await asyncio.to_thread(outbox.mark_failed, db, row.id, error=error)
                 return "failed"
             delay = retry.after or min(BACKOFF_BASE * 2 ** (row.attempts - 1), BACKOFF_CAP)
-            outbox.reschedule(
-                db,
-                row.id,
-                error=retry.reason,
-                next_attempt_at=self.clock() + timedelta(seconds=delay),
+            retry_at = self.clock() + timedelta(seconds=delay)
+            await asyncio.to_thread(
+                outbox.reschedule, db, row.id, error=retry.reason, next_attempt_at=retry_at
             )
             return "retried"
         except SlackApiError as error:
             reason = str(error.response.get("error") or error)
             log.warning("outbox %s failed for good: %s", row.key, reason)
-            outbox.mark_failed(db, row.id, error=reason)
+            await asyncio.to_thread(outbox.mark_failed, db, row.id, error=reason)
             return "failed"
-        outbox.mark_sent(
-            db,
-            row.id,
-            ts=ts,
-            conversation=conversation,
-            now=self.clock(),
+        await asyncio.to_thread(
+            outbox.mark_sent, db, row.id, ts=ts, conversation=conversation, now=self.clock(),
             then=self._after_sent(row, ts),
-        )
+        )  # fmt: skip
         return outcome
 
     def _after_sent(self, row: outbox.Claimed, ts: str) -> outbox.Then | None:
@@ -161,7 +160,7 @@ class Sender:
             return row.recipient
         response = await self._call(self.client.conversations_open, users=row.recipient)
         conversation = str(response["channel"]["id"])
-        outbox.set_conversation(self.ctx.db, row.id, conversation)
+        await asyncio.to_thread(outbox.set_conversation, self.ctx.db, row.id, conversation)
         return conversation
 
     async def _find_posted(self, row: outbox.Claimed, conversation: str) -> str | None:

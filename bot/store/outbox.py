@@ -24,6 +24,7 @@ from bot.models import Outbox
 __all__ = [
     "Claimed",
     "OutboxView",
+    "Then",
     "claim_next",
     "enqueue",
     "existing_keys",

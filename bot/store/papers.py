@@ -109,9 +109,10 @@ def save_digest(
         texts = [Paper(d.title, d.abstract).embedding_text for d in drafts]
         keys = [embedding_key(model, t) for t in texts]
         known = set(existing_keys(session, keys))
-        missing = dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known)
+        # by length, so that each of the embedder's batches pads as little as one big batch
+        missing = sorted({t for t, k in zip(texts, keys, strict=True) if k not in known}, key=len)
         if missing:
-            vectors = encode(list(missing))
+            vectors = encode(missing)
             insert_vectors(
                 session,
                 model,

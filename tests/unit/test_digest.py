@@ -88,8 +88,9 @@ def test_delivered_papers_never_repeat(ctx, ids) -> None:
     first = build_member_digest(ctx, T, U)
     member_id = member_store.load_states(ctx.db, T, [U])[U].member.id
     with ctx.db.session() as session:
-        member_store.record_deliveries(session, member_id, [first.items[0].paper.id],
-                                       at=utcnow() - timedelta(days=30))
+        member_store.record_deliveries(
+            session, member_id, [first.items[0].paper.id], at=utcnow() - timedelta(days=30)
+        )
     again = build_member_digest(ctx, T, U, since=utcnow() - timedelta(days=60))
     assert first.items[0].paper.id not in [i.paper.id for i in again.items]
     assert len(again.items) == len(first.items) - 1
@@ -150,10 +151,16 @@ def test_channel_digest_lists_every_matching_member_and_earlier_posts(ctx, ids) 
     members.ensure_member(ctx, T, "U3")
     channel = channel_store.set_channel(ctx.db, T, "C1", delivery_time="10:00")
     with ctx.db.session() as session:
-        channel_store.record_channel_posts(session, channel.id, [ids[CORPUS[2]["title"]]], "111.2",
-                                           at=utcnow() - timedelta(days=30))
-    digest = build_channel_digest(ctx, T, "C1", ["U1", "U2", "U3"],
-                                  since=utcnow() - timedelta(days=1))
+        channel_store.record_channel_posts(
+            session,
+            channel.id,
+            [ids[CORPUS[2]["title"]]],
+            "111.2",
+            at=utcnow() - timedelta(days=30),
+        )
+    digest = build_channel_digest(
+        ctx, T, "C1", ["U1", "U2", "U3"], since=utcnow() - timedelta(days=1)
+    )
     by_title = {i.paper.title: i for i in digest.items}
     assert set(by_title) == {c["title"] for c in CORPUS[:3]}  # U2 mutes "folding"
     assert {m.user_id for m in by_title[CORPUS[0]["title"]].matches} == {"U1", "U2"}

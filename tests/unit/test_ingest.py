@@ -74,7 +74,7 @@ def test_bad_file_is_recorded_and_batch_continues(ctx: Context, tmp_path: Path) 
     assert errors["empty.jsonl"].startswith("empty.jsonl: ") and "\n" not in errors["empty.jsonl"]
     assert errors["blob.csv"].startswith("blob.csv: ")
     rerun = ingest_paths(ctx)
-    assert all(f.skipped for f in rerun.files) and rerun.new == 0
+    assert all(f.skipped for f in rerun.files) and (rerun.new, rerun.failed) == (0, 0)
     empty.write_text(json.dumps(_paper(9)) + "\n")  # fixed content is tried again
     assert ingest_paths(ctx).new == 1
 
@@ -114,9 +114,10 @@ async def test_run_wraps_ingest_for_the_scheduler(ctx: Context, tmp_path: Path) 
 def test_cli_ingest_json_and_missing_path(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli import _register, app
+    import bot.cli.ingest
+    import bot.cli.search  # noqa: F401  (registers both commands)
+    from bot.cli import app
 
-    _register()
     monkeypatch.setattr("bot.cli.ingest.load_context", lambda: ctx)
     monkeypatch.setattr(ctx.db, "dispose", lambda: None)
     digest = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from bot.context import Context
 from bot.library import EmptyQueryError, Library
@@ -132,3 +134,28 @@ def test_ids_ingested_between(library: Library) -> None:
         4,
     ]
     assert library.ids_ingested_between(datetime(2000, 1, 1), datetime(2000, 1, 2)) == []
+
+
+def test_cli_search_json_and_errors(
+    library: Library, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cli.ingest
+    import bot.cli.search  # noqa: F401  (registers both commands)
+    from bot.cli import app
+
+    monkeypatch.setattr("bot.cli.search.load_context", lambda: ctx)
+    monkeypatch.setattr(ctx.db, "dispose", lambda: None)
+    runner = CliRunner()
+    result = runner.invoke(app, ["search", "MoIE", "--limit", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 2 and hits[0]["title"] == "Mixture of Interpretable Experts"
+    assert set(hits[0]) == {"id", "title", "score", "url", "published"}
+    recent = json.loads(
+        runner.invoke(app, ["search", "vision", "--since", "2024-01-01", "--json"]).stdout
+    )
+    assert [h["published"] for h in recent] == ["2024-03-01"]
+    bad_date = runner.invoke(app, ["search", "x", "--since", "2024-13-01"])
+    assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.stderr
+    empty = runner.invoke(app, ["search", "  ?! "])
+    assert empty.exit_code == 2 and "at least one word" in empty.stderr

@@ -45,7 +45,9 @@ def test_cold_profile() -> None:
 
 
 def test_interest_validation() -> None:
-    assert validate_interest("  diffusion for <@U123> :tada: ", []) == "diffusion for <@U123> :tada:"
+    assert (
+        validate_interest("  diffusion for <@U123> :tada: ", []) == "diffusion for <@U123> :tada:"
+    )
     with pytest.raises(ProfileError, match="what to follow"):
         validate_interest("   ", [])
     with pytest.raises(ProfileError, match="under 300"):
@@ -58,11 +60,23 @@ def test_interest_validation() -> None:
 
 def test_settings_validation_normalizes_and_explains() -> None:
     out = validate_settings(
-        {"delivery_time": "8:05", "timezone": "Europe/Paris", "days": "fri,Mon",
-         "max_papers": "7", "threshold": 0.4, "paused": 1}
+        {
+            "delivery_time": "8:05",
+            "timezone": "Europe/Paris",
+            "days": "fri,Mon",
+            "max_papers": "7",
+            "threshold": 0.4,
+            "paused": 1,
+        }
     )
-    assert out == {"delivery_time": "08:05", "timezone": "Europe/Paris", "days": "mon,fri",
-                   "max_papers": 7, "threshold": 0.4, "paused": True}
+    assert out == {
+        "delivery_time": "08:05",
+        "timezone": "Europe/Paris",
+        "days": "mon,fri",
+        "max_papers": 7,
+        "threshold": 0.4,
+        "paused": True,
+    }
     for changes, message in [
         ({"delivery_time": "25:00"}, "HH:MM"),
         ({"timezone": "Mars/Olympus"}, "IANA"),

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.context import Context
 from bot.slack.sender import EVENT_TYPE, Sender
 from bot.store import outbox
-from tests.clock import FakeClock
+from tests.clock import FakeClock, until
 from tests.fake_slack import FakeSlack
 
 START = datetime(2023, 11, 14, 9, 0)  # before the fake's first message ts, like real life
@@ -142,13 +142,11 @@ async def test_cancelled_mid_post_is_sent_exactly_once_later(
     enqueue(ctx, clock)
     fake_slack.delay("chat.postMessage", 0.3)
     task = asyncio.create_task(sender.send_round())
-    while not fake_slack.calls("chat.postMessage"):
-        await asyncio.sleep(0.01)
+    await until(lambda: fake_slack.calls("chat.postMessage"))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    while not posted(fake_slack):  # Slack finishes the request the client gave up on
-        await asyncio.sleep(0.01)
+    await until(lambda: posted(fake_slack))  # Slack finishes the request the client gave up on
     fake_slack.delay("chat.postMessage", 0)
     clock.advance(seconds=1)
     report = await sender.send_round()

@@ -33,7 +33,7 @@ def _stored(ctx: Context) -> list:
 def test_new_papers_are_stored_with_vectors(ctx: Context, embedder: FakeEmbedder) -> None:
     result = _save(ctx, [Paper("Alpha", "About alpha."), Paper("Beta", "About beta.")])
     assert result.new_ids == [1, 2] and result.duplicates == 0
-    assert embedder.encoded_texts == ["Alpha. About alpha.", "Beta. About beta."]
+    assert sorted(embedder.encoded_texts) == ["Alpha. About alpha.", "Beta. About beta."]
     rows = paper_store.rows_after(ctx.db, 0)
     assert [r.id for r in rows] == [1, 2]
     assert np.frombuffer(rows[0].vector or b"", np.float32).shape == (embedder.dim,)

@@ -106,22 +106,22 @@ def channel_status_message(channel: Any | None) -> Message:
     )
 
 
-def feedback_applied(
-    blocks: list[dict[str, Any]], paper_id: int, kind: str
-) -> list[dict[str, Any]]:
-    """A message's blocks with this paper's buttons replaced by a "noted" context line.
+def feedback_applied(message: dict[str, Any], paper_id: int, kind: str) -> Message:
+    """The voted-on message again, this paper's buttons replaced by a "noted" line.
 
     Args:
-        blocks: the blocks of the message the button was in (as Slack sent them).
+        message: the message the button was in, as Slack sent it (`text`, `blocks`).
         paper_id: the paper voted on.
         kind: "up", "down" or "save".
 
     Returns:
-        New block dicts; other papers keep their buttons.
+        The message to send with `replace_original=True`; other papers keep their buttons.
     """
     note = ContextBlock(block_id=f"paper_noted_{paper_id}", elements=[mrkdwn(FEEDBACK_NOTES[kind])])
     target = f"paper_actions_{paper_id}"
-    return [note.to_dict() if b.get("block_id") == target else b for b in blocks]
+    kept = Block.parse_all(message.get("blocks") or [])
+    new = [note if b.block_id == target else b for b in kept if b is not None]
+    return Message(message.get("text") or FEEDBACK_NOTES[kind], new)
 
 
 def _papers(count: int) -> str:

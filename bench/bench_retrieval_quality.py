@@ -1,0 +1,79 @@
+"""Known-item retrieval on the seeds: each title as the query, its paper's abstract as the target.
+
+Titles are withheld from the index (documents are abstracts only), so the exact-title
+shortcut cannot help; dense, lexical (BM25) and hybrid (RRF) rankings are scored side by
+side by mean reciprocal rank and recall at 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import Figure, Report
+from bot.digests import parse_file
+from bot.embedder import SentenceTransformerEmbedder
+from bot.index import PaperIndex, Ranking
+from bot.papers import Paper
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SECTION = "Retrieval quality (title → abstract, seeds)"
+
+
+def _known_items() -> list[Paper]:
+    seen: dict[str, Paper] = {}
+    for seed in sorted(SEEDS.glob("*.txt")):
+        for paper in parse_file(seed).papers:
+            if paper.abstract:
+                seen.setdefault(paper.title_key, paper)
+    return list(seen.values())
+
+
+def _scores(rankings: list[Ranking]) -> tuple[float, float]:
+    """MRR and R@1 when query i's right answer is paper id i."""
+    reciprocal = []
+    for target, (ids, _) in enumerate(rankings):
+        hits = np.flatnonzero(ids == target)
+        reciprocal.append(1.0 / (hits[0] + 1) if len(hits) else 0.0)
+    return float(np.mean(reciprocal)), float(np.mean(np.array(reciprocal) == 1.0))
+
+
+def run(report: Report) -> None:
+    """Score dense, lexical and hybrid known-item search on the seed digests."""
+    papers = _known_items() if SEEDS.is_dir() else []
+    if not papers:
+        report.note(SECTION, "skipped: ../shared/seeds is absent")
+        return
+    embedder = SentenceTransformerEmbedder()
+    abstracts = embedder.encode([p.abstract for p in papers])
+    titles = embedder.encode([p.title for p in papers])
+    n = len(papers)
+    index = PaperIndex(embedder.dim)
+    index.add(list(range(n)), abstracts, [p.abstract for p in papers], [""] * n, [0] * n)
+    runs = {
+        "dense": [index.dense(titles[i], n) for i in range(n)],
+        "lexical (BM25)": [index.lexical_top(p.title, n) for p in papers],
+        "hybrid (RRF)": [index.hybrid(p.title, titles[i], n) for i, p in enumerate(papers)],
+    }
+    results = {name: _scores(rankings) for name, rankings in runs.items()}
+    baseline = ", ".join(
+        f"{name}: MRR {mrr:.3f}, R@1 {r1:.3f}"
+        for name, (mrr, r1) in results.items()
+        if name != "hybrid (RRF)"
+    )
+    for name, (mrr, r1) in results.items():
+        if name == "hybrid (RRF)":
+            report.check(
+                SECTION,
+                "hybrid MRR",
+                mrr,
+                target=0.97,
+                higher_is_better=True,
+                fmt="{:.3f}",
+                baseline=baseline,
+            )
+            report.add(SECTION, Figure("hybrid R@1", f"{r1:.3f}"))
+        else:
+            report.add(SECTION, Figure(f"{name} MRR / R@1", f"{mrr:.3f} / {r1:.3f}"))
+    report.note(SECTION, f"{n} distinct seed papers with abstracts; model {embedder.name}")

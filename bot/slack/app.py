@@ -1,0 +1,60 @@
+"""Building the Bolt app: one `AsyncApp` per process, its client and its listeners.
+
+Nothing imports a global app: `build_app(ctx)` makes one (tests pass a client pointed at
+the fake Slack Web API), and `register_listeners` wires each kind of listener in turn.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import Context
+from bot.slack import actions, commands, home
+
+__all__ = ["build_app", "build_client", "register_listeners"]
+
+
+def build_client(ctx: Context) -> AsyncWebClient:
+    """The Web API client: the bot token, and `SLACK_API_URL` when set.
+
+    Args:
+        ctx: the process context (its settings hold the token).
+
+    Returns:
+        A client; every call goes to `settings.slack_api_url` or slack.com.
+    """
+    settings = ctx.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
+    return AsyncWebClient(token=token, base_url=base_url)
+
+
+def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> AsyncApp:
+    """The Bolt app with every listener registered.
+
+    Args:
+        ctx: the process context the listeners call services with.
+        client: the Web API client (tests: one pointed at the fake); default `build_client`.
+
+    Returns:
+        The app; requests are verified with `SLACK_SIGNING_SECRET` (HTTP mode).
+    """
+    secret = ctx.settings.slack_signing_secret
+    app = AsyncApp(
+        name="paperboy",
+        client=client or build_client(ctx),
+        signing_secret=secret.get_secret_value() if secret else "",
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    register_listeners(app, ctx)
+    return app
+
+
+def register_listeners(app: AsyncApp, ctx: Context) -> None:
+    """Register listeners by kind: the slash command, App Home, message buttons."""
+    commands.register(app, ctx)
+    home.register(app, ctx)
+    actions.register(app, ctx)

@@ -1,0 +1,68 @@
+"""`paperboy member add|show` and `paperboy digest --member` over a test context."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import bot.cli.digest
+import bot.cli.members
+from bot.cli import app
+from bot.context import Context
+from tests.paper_files import CORPUS, add_papers
+
+
+@pytest.fixture
+def runner(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    add_papers(ctx, tmp_path, CORPUS)
+    monkeypatch.setattr(bot.cli.members, "load_context", lambda: ctx)
+    monkeypatch.setattr(bot.cli.digest, "load_context", lambda: ctx)
+    return CliRunner()
+
+
+def test_member_add_show_and_digest_json(runner: CliRunner) -> None:
+    added = runner.invoke(
+        app,
+        [
+            "member",
+            "add",
+            "U123",
+            "--interest",
+            "video frame interpolation",
+            "--interest",
+            "protein structure prediction",
+            "--team",
+            "T1",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    shown = runner.invoke(app, ["member", "show", "U123", "--team", "T1", "--json"])
+    profile = json.loads(shown.stdout)
+    assert [i["text"] for i in profile["interests"]] == [
+        "video frame interpolation",
+        "protein structure prediction",
+    ]
+    assert profile["member"]["user_id"] == "U123"
+    result = runner.invoke(app, ["digest", "--member", "U123", "--team", "T1", "--json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)
+    assert len(items) == 4
+    assert set(items[0]) == {"paper_id", "title", "score", "reason", "summary", "url"}
+    assert items[0]["url"].startswith("https://")
+
+
+def test_errors_and_notes_are_clear(runner: CliRunner) -> None:
+    duplicate = runner.invoke(app, ["member", "add", "U1", "-i", "graphs", "-i", "Graphs"])
+    assert duplicate.exit_code == 2 and "already follow" in duplicate.output
+    bad_date = runner.invoke(app, ["digest", "--member", "U1", "--date", "yesterday"])
+    assert bad_date.exit_code == 2
+    assert "--date must be a date" in bad_date.output
+    cold = runner.invoke(app, ["digest", "--member", "U9"])
+    assert "/papers follow" in cold.output
+    past = (date.today() - timedelta(days=30)).isoformat()
+    empty = runner.invoke(app, ["digest", "--member", "U1", "--date", past, "--json"])
+    assert json.loads(empty.stdout) == []
