@@ -1,14 +1,16 @@
 """Ingest throughput against raw `model.encode`, and re-ingest of known papers.
 
-New papers: the seed digests are ingested into an empty database with the real model, and
-the same texts are encoded directly with `SentenceTransformer.encode` in the same run; the
-figure is the ratio of the two throughputs. Known papers: the same digests with one byte
-changed (so the content hash differs) are ingested again; nothing is embedded.
+New papers: the seed digests are ingested into an empty database with the real model; the
+texts ingest embedded are also encoded straight with `SentenceTransformer.encode`, once
+before and once after the ingest, and the faster of the two is the baseline. Known
+papers: the same digests with one byte added (so the content hash differs) are ingested
+again; nothing is embedded.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.common import Report, timed
@@ -23,6 +25,18 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SECTION = "Ingest"
 
 
+def _raw_seconds(embedder: SentenceTransformerEmbedder, texts: Sequence[str]) -> float:
+    with timed() as elapsed:
+        embedder.model.encode(
+            list(texts),
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    return elapsed()
+
+
 def run(report: Report) -> None:
     """Measure ingest throughput and re-ingest speed on the seed digests."""
     seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
@@ -30,8 +44,9 @@ def run(report: Report) -> None:
         report.note(SECTION, "skipped: ../shared/seeds is absent")
         return
     embedder = SentenceTransformerEmbedder()
-    texts = [p.embedding_text for s in seeds for p in parse_file(s).papers]
-    embedder.encode(texts[:64])  # load and warm the model outside the timings
+    papers = {p.title_key: p for s in seeds for p in parse_file(s).papers}
+    embedder.encode([p.embedding_text for p in list(papers.values())[:64]])  # load and warm
+    raw_before = _raw_seconds(embedder, [p.embedding_text for p in papers.values()])
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             _env_file=None,
@@ -43,38 +58,25 @@ def run(report: Report) -> None:
             first = ingest_paths(ctx, seeds)
         ingest_s = elapsed()
         stored = ctx.library.papers(first.new_paper_ids).values()
-        new_texts = [Paper(p.title, p.abstract).embedding_text for p in stored]
-        with timed() as elapsed:  # the very texts ingest embedded, straight to the model
-            embedder.model.encode(
-                new_texts,
-                batch_size=32,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        raw_s = elapsed()
+        texts = [Paper(p.title, p.abstract).embedding_text for p in stored]
+        raw_s = min(raw_before * len(texts) / len(papers), _raw_seconds(embedder, texts))
         changed = []
         for seed in seeds:
-            copy = Path(tmp) / f"again-{seed.name}"
-            copy.write_bytes(seed.read_bytes() + b"\n")
-            changed.append(copy)
+            changed.append(Path(tmp) / f"again-{seed.name}")
+            changed[-1].write_bytes(seed.read_bytes() + b"\n")
         with timed() as elapsed:
             again = ingest_paths(ctx, changed)
         again_s = elapsed()
         ctx.db.dispose()
-    report.note(
-        SECTION,
-        f"{len(seeds)} seed digests, {len(texts)} papers ({first.new} new); "
-        f"raw encode {raw_s:.1f}s, ingest {ingest_s:.1f}s, re-ingest {again_s:.2f}s",
-    )
+    ingest_rate, raw_rate = first.new / ingest_s, len(texts) / raw_s
     report.check(
         SECTION,
         "new papers: ingest throughput ÷ raw model.encode",
-        raw_s / ingest_s,
+        ingest_rate / raw_rate,
         target=0.9,
         higher_is_better=True,
         fmt="{:.2f}",
-        baseline=f"raw encode {len(texts) / raw_s:.1f} papers/s",
+        baseline=f"ingest {ingest_rate:.1f} vs raw {raw_rate:.1f} papers/s",
     )
     report.check(
         SECTION,
@@ -83,6 +85,10 @@ def run(report: Report) -> None:
         target=50,
         higher_is_better=True,
         fmt="{:.0f}×",
-        baseline=f"first ingest {ingest_s:.1f}s, re-ingest {again_s:.2f}s "
-        f"({again.duplicates} duplicates, {again.new} new)",
+        baseline=f"first ingest {ingest_s:.1f}s, re-ingest {again_s:.3f}s",
+    )
+    report.note(
+        SECTION,
+        f"{len(seeds)} seed digests: {first.new} new papers, then "
+        f"{again.duplicates} duplicates and {again.new} new on re-ingest",
     )

@@ -36,13 +36,30 @@ class Report:
     def note(self, section: str, text: str) -> None:
         self.notes.setdefault(section, []).append(text)
 
-    def check(self, section: str, name: str, value: float, *, target: float, higher_is_better: bool,
-              fmt: str = "{:.3g}", baseline: str = "") -> None:
+    def check(
+        self,
+        section: str,
+        name: str,
+        value: float,
+        *,
+        target: float,
+        higher_is_better: bool,
+        fmt: str = "{:.3g}",
+        baseline: str = "",
+    ) -> None:
         """Add a figure and judge it against its numeric target."""
         ok = value >= target if higher_is_better else value <= target
         sign = "≥" if higher_is_better else "≤"
-        self.add(section, Figure(name, fmt.format(value), f"{sign} {fmt.format(target)}",
-                                 baseline, "pass" if ok else "FAIL"))
+        self.add(
+            section,
+            Figure(
+                name,
+                fmt.format(value),
+                f"{sign} {fmt.format(target)}",
+                baseline,
+                "pass" if ok else "FAIL",
+            ),
+        )
 
 
 def percentiles(samples_s: list[float], qs: tuple[int, ...] = (50, 95, 99)) -> dict[int, float]:

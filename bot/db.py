@@ -67,9 +67,7 @@ def _make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     if url in ("sqlite://", "sqlite:///:memory:"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False}, poolclass=StaticPool
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     else:
         path = url.split("///", 1)[1]
         Path(path).parent.mkdir(parents=True, exist_ok=True)

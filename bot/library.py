@@ -3,7 +3,9 @@
 Every process holds one Library (in its `Context`). It loads lazily: nothing is read and no
 model is loaded until the first search or lookup. `refresh()` pulls papers past a watermark
 (the highest paper id indexed), so replicas that ingest elsewhere are picked up by a cheap
-poll. Queries reach the database only as bound parameters; search itself runs in memory.
+poll; ids skipped below the watermark are polled for a while too, since on PostgreSQL a
+transaction holding a lower id may commit after a higher one. Queries reach the database
+only as bound parameters; search itself runs in memory.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from bot.store import papers as paper_store
 from bot.store import vectors as vector_store
 
 __all__ = ["EmptyQueryError", "Library", "PaperView", "SearchHit"]
+
+GAP_SECONDS = 600.0  # how long an id skipped by the watermark is polled for
+MAX_GAPS = 500
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Library:
         self._lock = threading.RLock()
         self._index: PaperIndex | None = None
         self._watermark = 0
+        self._gaps: dict[int, float] = {}  # id below the watermark → give up at (monotonic)
         self._synced_at = 0.0
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -94,13 +100,28 @@ class Library:
             How many papers were added to the index.
         """
         with self._lock:
-            added = 0
-            while rows := paper_store.rows_after(self.db, self._watermark):
+            added, now = 0, time.monotonic()
+            self._gaps = {i: until for i, until in self._gaps.items() if until > now}
+            while rows := paper_store.rows_after(
+                self.db, self._watermark, also_ids=sorted(self._gaps)
+            ):
+                self._note_gaps([r.id for r in rows], until=now + GAP_SECONDS)
                 self._add(rows)
                 added += len(rows)
-                self._watermark = rows[-1].id
-            self._synced_at = time.monotonic()
+            self._synced_at = now
             return added
+
+    def _note_gaps(self, ids: list[int], *, until: float) -> None:
+        """Advance the watermark; remember skipped ids, whose transactions may commit late."""
+        for paper_id in ids:
+            self._gaps.pop(paper_id, None)
+        top = max(ids)
+        if top <= self._watermark:
+            return
+        skipped = set(range(self._watermark + 1, top + 1)).difference(ids)
+        if len(skipped) <= MAX_GAPS:
+            self._gaps.update(dict.fromkeys(skipped, until))
+        self._watermark = top
 
     def _add(self, rows: Sequence[paper_store.IndexRow]) -> None:
         model = self.embedder.name

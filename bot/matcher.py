@@ -1,11 +1,13 @@
 """Scoring new papers against many members at once, with the reason each match was made.
 
-Owns the ranking rule: a paper's score for a member is its cosine with the member's
-best-matching positive vector (interest, seed or 👍'd paper; never the mean), minus a penalty
-when it is close to a paper the member 👎'd, plus an optional small popularity bonus. All
-members' vectors are stacked and scored with one matrix product per memory-bounded chunk;
-per-member maxima come from `np.maximum.reduceat` over member-contiguous rows and the top k
-from `np.argpartition`. Pure numpy: no Slack, no database, no model.
+Owns the ranking rule: a paper's score for a member is the best, over the member's positive
+vectors (interest, seed or 👍'd paper; never the mean), of cosine similarity plus that
+vector's lexical bonus (interest lines only: their BM25 coverage of the paper, squashed to
+at most `LEXICAL_WEIGHT`), minus a penalty when the paper is close to one the member 👎'd,
+plus an optional small popularity bonus. Members are scored in memory-bounded chunks; inside
+a chunk they are grouped by how many positive and 👎 rows they have, so one matrix product
+gives every similarity and each member's maximum is a reduction over a reshaped view. The
+top k come from `np.argpartition`. Pure numpy: no Slack, no database, no model.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 
 __all__ = [
     "DUPLICATE_SIMILARITY",
+    "LEXICAL_WEIGHT",
     "Match",
     "MemberVectors",
     "collapse_duplicates",
+    "lexical_bonus",
     "match",
     "popularity_bonus",
     "source_counts",
@@ -29,8 +34,11 @@ __all__ = [
 NEGATIVE_MARGIN = 0.5  # 👎 similarity below this costs nothing
 NEGATIVE_WEIGHT = 1.0  # each unit of similarity above the margin costs this much score
 POPULARITY_MAX = 0.02  # the most upvotes can add to a score
+LEXICAL_WEIGHT = 0.15  # the most an interest's words can add to its cosine (see bench notes)
 DUPLICATE_SIMILARITY = 0.95  # two papers closer than this are one paper
-BLOCK_ELEMENTS = 1 << 23  # similarity cells per chunk (32 MiB of float32)
+BLOCK_ELEMENTS = 1 << 22  # similarity cells per chunk (16 MiB of float32)
+
+Bonus = np.ndarray | sparse.csr_array | sparse.csr_matrix
 
 
 @dataclass(frozen=True)
@@ -41,14 +49,15 @@ class MemberVectors:
     negatives: np.ndarray  # (m, d)
     boost: bool = False  # add the popularity bonus
     excluded: np.ndarray | None = None  # paper row indices never to return
+    lexical: Bonus | None = None  # (k, P) bonus added to each positive row's cosine
 
 
 class Match(NamedTuple):
-    """A paper chosen for a member: row index, final score, raw similarity, reason index."""
+    """A paper chosen for a member: row index, final score, similarity, reason index."""
 
     paper: int
     score: float
-    similarity: float
+    similarity: float  # the matching row's cosine plus its lexical bonus
     source: int  # index into the member's positive rows: the vector that matched best
 
 
@@ -64,6 +73,20 @@ def popularity_bonus(upvotes: Sequence[int | None]) -> np.ndarray:
     votes = np.log1p(np.array([max(u or 0, 0) for u in upvotes], dtype=np.float32))
     top = float(votes.max()) if len(votes) else 0.0
     return votes * (POPULARITY_MAX / top) if top > 0 else np.zeros_like(votes)
+
+
+def lexical_bonus(coverage: np.ndarray) -> np.ndarray:
+    """Squash BM25 coverage into a bounded bonus: `LEXICAL_WEIGHT · min(coverage, 1)`.
+
+    Args:
+        coverage: BM25 of an interest line against papers, divided by what a paper holding
+            each of the line's words once, at average length, would score (see
+            `bot.lexical.LexicalIndex.coverage`); 0 means no word in common.
+
+    Returns:
+        A float32 array of the same shape, in [0, LEXICAL_WEIGHT].
+    """
+    return (LEXICAL_WEIGHT * np.clip(coverage, 0.0, 1.0)).astype(np.float32)
 
 
 def match(
@@ -91,20 +114,22 @@ def match(
     active = [i for i, m in enumerate(members) if len(m.positives)]
     if n_papers == 0 or k <= 0 or not active:
         return results
+    papers_t = papers.astype(np.float32, copy=False).T  # a view: BLAS reads it as is
     budget = max(1, BLOCK_ELEMENTS // n_papers)
     floors = np.full(len(members), -np.inf) if min_scores is None else np.asarray(min_scores)
     for chunk in _chunks(active, members, budget):
-        picked = _score_chunk(papers, [members[i] for i in chunk], min(k, n_papers), popularity)
+        picked = _score_chunk(papers_t, [members[i] for i in chunk], min(k, n_papers), popularity)
         for i, (rows, scores, sims, sources) in zip(chunk, picked, strict=True):
-            results[i] = [
-                Match(p, s, v, r)
-                for p, s, v, r in zip(rows, scores, sims, sources, strict=True)
-                if s >= floors[i] and s > -np.inf
-            ]
+            found = list(map(Match, rows, scores, sims, sources))  # best first
+            if found and (found[-1].score < floors[i] or found[-1].score == -np.inf):
+                found = [m for m in found if m.score >= floors[i] and m.score > -np.inf]
+            results[i] = found
     return results
 
 
-def source_counts(papers: np.ndarray, positives: np.ndarray, threshold: float) -> np.ndarray:
+def source_counts(
+    papers: np.ndarray, positives: np.ndarray, threshold: float, lexical: Bonus | None = None
+) -> np.ndarray:
     """How many papers each positive vector brings: papers it matches best, at or above
     `threshold`.
 
@@ -112,6 +137,7 @@ def source_counts(papers: np.ndarray, positives: np.ndarray, threshold: float) -
         papers: (P, d) unit rows.
         positives: (k, d) one member's positive rows.
         threshold: the member's bar.
+        lexical: optional (k, P) lexical bonus, as in `MemberVectors.lexical`.
 
     Returns:
         An int array of length k.
@@ -119,6 +145,8 @@ def source_counts(papers: np.ndarray, positives: np.ndarray, threshold: float) -
     if not len(papers) or not len(positives):
         return np.zeros(len(positives), dtype=int)
     sims = papers @ positives.T
+    if lexical is not None:
+        sims = sims + _dense(lexical).T
     winners = sims.argmax(axis=1)[sims.max(axis=1) >= threshold]
     return np.bincount(winners, minlength=len(positives))
 
@@ -143,6 +171,10 @@ def collapse_duplicates(vectors: np.ndarray, *, limit: int | None = None) -> lis
     return kept
 
 
+def _dense(bonus: Bonus) -> np.ndarray:
+    return bonus.toarray() if sparse.issparse(bonus) else np.asarray(bonus)
+
+
 def _chunks(active: list[int], members: Sequence[MemberVectors], budget: int) -> list[list[int]]:
     chunks: list[list[int]] = [[]]
     used = 0
@@ -157,46 +189,98 @@ def _chunks(active: list[int], members: Sequence[MemberVectors], budget: int) ->
 
 
 def _score_chunk(
-    papers: np.ndarray, chunk: list[MemberVectors], k: int, popularity: np.ndarray | None
+    papers_t: np.ndarray, chunk: list[MemberVectors], k: int, popularity: np.ndarray | None
 ) -> list[tuple[list[int], list[float], list[float], list[int]]]:
-    counts = np.array([len(m.positives) for m in chunk])
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    n_pos = int(counts.sum())
-    negatives = [m.negatives for m in chunk if len(m.negatives)]
-    stacked = np.vstack([m.positives for m in chunk] + negatives).astype(np.float32, copy=False)
-    sims = stacked @ papers.T  # (vectors, papers): the one product for this chunk
-    scores = np.maximum.reduceat(sims[:n_pos], offsets, axis=0)  # (members, papers)
-    if negatives:
-        has_neg = np.array([len(m.negatives) > 0 for m in chunk])
-        neg_counts = np.array([len(n) for n in negatives])
-        neg_offsets = n_pos + np.concatenate(([0], np.cumsum(neg_counts)[:-1]))
-        closest_bad = np.maximum.reduceat(sims, neg_offsets, axis=0)
-        scores[has_neg] -= np.maximum(closest_bad - NEGATIVE_MARGIN, 0.0) * NEGATIVE_WEIGHT
+    """Score one chunk; members are reordered by (positive rows, 👎 rows) so that each
+    group's rows are contiguous and its maxima are reductions over a reshaped view."""
+    n_papers = papers_t.shape[1]
+    pos_counts = np.array([len(m.positives) for m in chunk])
+    neg_counts = np.array([len(m.negatives) for m in chunk])
+    order = np.lexsort((neg_counts, pos_counts))  # stable: by positives, then 👎
+    ordered = [chunk[i] for i in order]
+    pos_counts, neg_counts = pos_counts[order], neg_counts[order]
+    n_pos = int(pos_counts.sum())
+    rows = [m.positives for m in ordered] + [m.negatives for m in ordered if len(m.negatives)]
+    stacked = np.vstack(rows).astype(np.float32, copy=False)
+    sims = stacked @ papers_t  # (rows, papers): the one product for this chunk
+    pos_start = np.concatenate(([0], np.cumsum(pos_counts)))
+    _add_lexical(sims, ordered, pos_start)
+    neg_start = n_pos + np.concatenate(([0], np.cumsum(neg_counts)))
+    scores = np.empty((len(ordered), n_papers), dtype=np.float32)
+    blocks = []  # (first member, last member, (g, c, P) view of positive similarities)
+    keys = np.stack([pos_counts, neg_counts], axis=1)
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    for a, b in zip(starts, np.r_[starts[1:], len(ordered)], strict=True):
+        c, m = int(pos_counts[a]), int(neg_counts[a])
+        block = sims[pos_start[a] : pos_start[b]].reshape(b - a, c, n_papers)
+        np.max(block, axis=1, out=scores[a:b])
+        blocks.append((a, b, block))
+        if m:
+            bad = sims[neg_start[a] : neg_start[b]].reshape(b - a, m, n_papers).max(axis=1)
+            bad -= NEGATIVE_MARGIN
+            np.maximum(bad, 0.0, out=bad)
+            bad *= NEGATIVE_WEIGHT
+            scores[a:b] -= bad
     if popularity is not None:
-        boosted = np.array([m.boost for m in chunk])
-        scores[boosted] += popularity[None, :]
-    excluded = [m.excluded if m.excluded is not None else np.zeros(0, int) for m in chunk]
+        boosted = np.array([m.boost for m in ordered])
+        np.add(scores, popularity[None, :], out=scores, where=boosted[:, None])
+    excluded = [m.excluded if m.excluded is not None else np.zeros(0, int) for m in ordered]
     if any(len(e) for e in excluded):
-        owners = np.repeat(np.arange(len(chunk)), [len(e) for e in excluded])
+        owners = np.repeat(np.arange(len(ordered)), [len(e) for e in excluded])
         scores[owners, np.concatenate(excluded).astype(int)] = -np.inf
     top = _top_k(scores, k)
     top_scores = np.take_along_axis(scores, top, axis=1)
-    # The reason: among each member's rows, the one with the highest similarity to each pick.
-    owner = np.repeat(np.arange(len(chunk)), counts)
-    picked_sims = np.take_along_axis(sims[:n_pos], top[owner], axis=1)  # (n_pos, k)
-    best_sims = np.maximum.reduceat(picked_sims, offsets, axis=0)
-    local = (np.arange(n_pos) - offsets[owner])[:, None]
-    is_best = picked_sims >= best_sims[owner]
-    sources = np.minimum.reduceat(np.where(is_best, local, n_pos), offsets, axis=0)
+    # The reason: among each member's rows, the first with the highest similarity to a pick.
+    best_sims = np.empty(top.shape, dtype=np.float32)
+    sources = np.empty(top.shape, dtype=np.intp)
+    for a, b, block in blocks:
+        picked = np.take_along_axis(block, top[a:b, None, :], axis=2)  # (g, c, k)
+        sources[a:b] = picked.argmax(axis=1)
+        best_sims[a:b] = picked.max(axis=1)
+    back = np.argsort(order)  # the chunk's input order
     return list(
-        zip(top.tolist(), top_scores.tolist(), best_sims.tolist(), sources.tolist(), strict=True)
+        zip(
+            top[back].tolist(),
+            top_scores[back].tolist(),
+            best_sims[back].tolist(),
+            sources[back].tolist(),
+            strict=True,
+        )
     )
 
 
+def _add_lexical(sims: np.ndarray, members: list[MemberVectors], starts: np.ndarray) -> None:
+    """Add each member's lexical bonus to its positive rows of `sims`, in place."""
+    rows, cols, values = [], [], []
+    for m, start in zip(members, starts.tolist(), strict=False):
+        if m.lexical is None:
+            continue
+        if sparse.issparse(m.lexical):
+            csr = sparse.csr_array(m.lexical)
+            counts = np.diff(csr.indptr)
+            rows.append(start + np.repeat(np.arange(len(counts)), counts))
+            cols.append(csr.indices)
+            values.append(csr.data)
+        else:
+            sims[start : start + len(m.positives)] += m.lexical
+    if rows:
+        sims[np.concatenate(rows), np.concatenate(cols)] += np.concatenate(values)
+
+
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    if k < scores.shape[1]:
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    else:
-        part = np.broadcast_to(np.arange(scores.shape[1]), scores.shape).copy()
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+    """Column indices of each row's `k` highest scores, best first, ties to the lower index.
+
+    The k-th largest value per row comes from `np.partition` (values only, faster than
+    `argpartition`); every cell at or above it is a candidate, and candidates are ordered
+    by (row, score descending, column) in one `lexsort`.
+    """
+    n_rows, n_cols = scores.shape
+    if k >= n_cols:
+        return np.argsort(-scores, axis=1, kind="stable")
+    kth = np.partition(scores, n_cols - k, axis=1)[:, n_cols - k]
+    rows, cols = np.nonzero(scores >= kth[:, None])
+    order = np.lexsort((cols, -scores[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    first = np.searchsorted(rows, np.arange(n_rows))
+    rank = np.arange(len(rows)) - first[rows]
+    return cols[rank < k].reshape(n_rows, k)

@@ -8,7 +8,7 @@ profile service is `bot.members`, which re-exports what it needs from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,10 +18,14 @@ from bot.context import Context
 from bot.matcher import source_counts
 from bot.models import Member, utcnow
 from bot.profiles import MemberProfile, Source, query_text
+from bot.store import history
 from bot.store import members as store
+from bot.store.history import LastDigest
 
 __all__ = [
+    "DeliveryFailure",
     "InterestView",
+    "LastDigest",
     "MemberView",
     "PaperRef",
     "ProfileView",
@@ -70,6 +74,14 @@ class PaperRef:
 
 
 @dataclass(frozen=True)
+class DeliveryFailure:
+    """A digest that did not reach the member: when, and why in plain words."""
+
+    at: datetime
+    reason: str  # e.g. "couldn't DM you: account_inactive"
+
+
+@dataclass(frozen=True)
 class ProfileView:
     """Everything `/papers profile` and the Home tab show."""
 
@@ -81,6 +93,8 @@ class ProfileView:
     upvotes: int
     downvotes: int
     saves: int
+    last_digest: LastDigest | None = None  # its date, papers and the 👍/👎 on them
+    delivery_failures: list[DeliveryFailure] = field(default_factory=list)  # newest first
 
 
 def member_view(row: Member) -> MemberView:
@@ -189,6 +203,7 @@ def profile(
         vectors = ctx.library.vectors(recent_ids)
         counts = source_counts(vectors, loaded.positives, loaded.threshold)
     votes = list(member.votes.values())
+    past = history.member_history(ctx.db, member.member.id or 0, user_id)
     return ProfileView(
         member=member_view(member.member),
         interests=[
@@ -200,7 +215,26 @@ def profile(
         upvotes=sum(v > 0 for v in votes),
         downvotes=sum(v < 0 for v in votes),
         saves=len(member.saved),
+        last_digest=past.last_digest,
+        delivery_failures=[
+            DeliveryFailure(row.sent_at or row.created_at, failure_reason(row.kind, row.last_error))
+            for row in past.failures
+        ],
     )
+
+
+def failure_reason(kind: str, error: str | None) -> str:
+    """Why a digest did not arrive, in words: "couldn't DM you: account_inactive".
+
+    Args:
+        kind: the outbox row's kind, "dm" or "channel".
+        error: Slack's error code or the sender's reason (None: unknown).
+
+    Returns:
+        One line fit to show the member.
+    """
+    where = "couldn't DM you" if kind == "dm" else "couldn't post to the channel"
+    return f"{where}: {error or 'unknown error'}"
 
 
 def _zone(name: str | None) -> str | None:

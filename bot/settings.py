@@ -78,7 +78,9 @@ class Settings(BaseSettings):
         if not socket_mode and not (
             self.slack_signing_secret and self.slack_signing_secret.get_secret_value()
         ):
-            raise SettingsError("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials)")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials)"
+            )
         if socket_mode:
             app_token = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
             if not app_token.startswith("xapp-"):

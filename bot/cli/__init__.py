@@ -15,7 +15,17 @@ app = typer.Typer(
 )
 
 
-_COMMAND_MODULES = ("parse", "ingest", "search", "members", "digest", "serve", "delivery", "dbcmd", "demo")
+_COMMAND_MODULES = (
+    "parse",
+    "ingest",
+    "search",
+    "members",
+    "digest",
+    "serve",
+    "delivery",
+    "dbcmd",
+    "demo",
+)
 
 
 def _register() -> None:

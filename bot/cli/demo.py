@@ -43,8 +43,13 @@ def _ingest(ctx: Context, console: Console) -> None:
     for column in ("file", "format", "papers", "new", "duplicates"):
         table.add_column(column)
     for file in report.files:
-        table.add_row(Path(file.path).name, file.format or "-", str(file.papers),
-                      str(file.new), str(file.duplicates))
+        table.add_row(
+            Path(file.path).name,
+            file.format or "-",
+            str(file.papers),
+            str(file.new),
+            str(file.duplicates),
+        )
     console.print(table)
     console.print(f"{report.new} distinct papers stored, {report.duplicates} duplicates dropped.\n")
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from bot import digest, members
+from bot import channels, digest, members
 from bot.context import Context
 from bot.slack import blocks
 from bot.slack.blocks import Message, notice
 from bot.slack.command_parser import (
     ChannelOff,
     ChannelOn,
+    ChannelStatus,
     Command,
     Digest,
     Follow,
@@ -27,7 +28,6 @@ from bot.slack.command_parser import (
     Unfollow,
     Unmute,
 )
-from bot.store import channels
 
 __all__ = ["channel_change", "more_like", "run_command", "search_page"]
 
@@ -93,23 +93,29 @@ def more_like(ctx: Context, team_id: str, user_id: str, paper_id: int) -> Messag
 
 
 def channel_change(
-    ctx: Context, team_id: str, channel_id: str, cmd: ChannelOn | ChannelOff | None
+    ctx: Context, team_id: str, channel_id: str, cmd: ChannelOn | ChannelOff | ChannelStatus
 ) -> Message:
-    """Switch a channel's digest on or off (None: just report its status).
+    """Switch a channel's digest on or off, or just report its status.
 
     Args:
         ctx: the process context.
         team_id: the workspace.
-        channel_id: the channel (the bot is known to be a member).
-        cmd: `ChannelOn` (optional time and zone), `ChannelOff`, or None for status.
+        channel_id: the channel (the bot is known to be a member; a DM is refused).
+        cmd: `ChannelOn` (optional time and zone), `ChannelOff` or `ChannelStatus`.
 
     Returns:
         The channel's status after the change.
+
+    Raises:
+        ChannelError: the change was refused (shown to the member).
     """
-    if isinstance(cmd, ChannelOn):
-        values = {"delivery_time": cmd.time, "timezone": cmd.timezone}
-        changes = {key: value for key, value in values.items() if value}
-        channels.set_channel(ctx.db, team_id, channel_id, enabled=True, **changes)
-    elif isinstance(cmd, ChannelOff):
-        channels.set_channel(ctx.db, team_id, channel_id, enabled=False)
-    return blocks.channel_status_message(channels.get_channel(ctx.db, team_id, channel_id))
+    match cmd:
+        case ChannelOn():
+            state = channels.enable_channel(
+                ctx, team_id, channel_id, time=cmd.time, tz=cmd.timezone
+            )
+        case ChannelOff():
+            state = channels.disable_channel(ctx, team_id, channel_id)
+        case _:
+            state = channels.channel_status(ctx, team_id, channel_id)
+    return blocks.channel_status_message(state)

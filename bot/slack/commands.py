@@ -33,7 +33,6 @@ __all__ = ["open_settings", "register"]
 NOT_IN_CHANNEL = (
     "I'm not in this channel yet. Invite me with `/invite @paperboy`, then run this again."
 )
-USE_IN_CHANNEL = "Run `/papers channel on` in the channel that should get the team digest."
 
 
 def register(app: AsyncApp, ctx: Context) -> None:
@@ -56,11 +55,10 @@ async def _dispatch(
         await open_settings(ctx, client, team, user, command["trigger_id"])
         return None
     if isinstance(cmd, ChannelOn | ChannelOff | ChannelStatus):
-        channel = command.get("channel_id", "")
-        if channel.startswith("D") or not await _bot_is_in(client, channel):
-            return notice(USE_IN_CHANNEL if channel.startswith("D") else NOT_IN_CHANNEL)
-        change = None if isinstance(cmd, ChannelStatus) else cmd
-        return await asyncio.to_thread(channel_change, ctx, team, channel, change)
+        channel = command.get("channel_id", "")  # a DM is refused by the channel service
+        if not channel.startswith("D") and not await _bot_is_in(client, channel):
+            return notice(NOT_IN_CHANNEL)
+        return await asyncio.to_thread(channel_change, ctx, team, channel, cmd)
     timezone = await slack_timezone(client, user)
     return await asyncio.to_thread(run_command, ctx, team, user, cmd, timezone=timezone)
 

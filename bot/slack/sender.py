@@ -11,6 +11,7 @@ Slack (a crash after the post, before the state was saved) is first looked up in
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 import socket
@@ -29,7 +30,7 @@ from bot.models import utcnow
 from bot.store import channels as channels_store
 from bot.store import outbox
 
-__all__ = ["EVENT_TYPE", "TRANSIENT_ERRORS", "SendReport", "Sender"]
+__all__ = ["EVENT_TYPE", "TRANSIENT_ERRORS", "SendReport", "Sender", "without_retries"]
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ class SendReport:
 class Sender:
     """Posts claimed outbox rows; tests inject the client, clock and sleep.
 
-    Database calls run in a worker thread, so a slow write never delays Slack's acks.
+    Database calls run in a worker thread, so a slow write never delays Slack's acks. The
+    sender posts through a copy of `client` without slack_sdk's retry handlers: a post whose
+    connection dropped may have reached Slack, and only the sender can check that first.
     """
 
     def __init__(
@@ -76,7 +79,8 @@ class Sender:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         worker: str | None = None,
     ) -> None:
-        self.ctx, self.client, self.clock, self.sleep = ctx, client, clock, sleep
+        self.ctx, self.clock, self.sleep = ctx, clock, sleep
+        self.client = without_retries(client)
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self._last_post: dict[str, datetime] = {}
 
@@ -227,6 +231,23 @@ class Sender:
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise _Retry(f"{type(error).__name__}: {error}") from error
         raise _Retry("ratelimited")
+
+
+def without_retries(client: AsyncWebClient) -> AsyncWebClient:
+    """A copy of `client` that never re-sends a request on its own (`retry_handlers=[]`).
+
+    slack_sdk's default handler repeats a call after a dropped connection, which could post
+    a digest twice; the sender's `_Retry` and history check replace it. `client` is unchanged.
+
+    Args:
+        client: the app's Web API client (Bolt's listeners keep its handlers).
+
+    Returns:
+        A shallow copy sharing token, base URL, session and headers.
+    """
+    clone = copy.copy(client)
+    clone.retry_handlers = []
+    return clone
 
 
 def _retry_after(headers: Any) -> float:

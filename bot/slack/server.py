@@ -8,7 +8,6 @@ signature (bad or stale → 401, nothing runs). A form body that merely contains
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -22,8 +21,6 @@ from bot.context import Context
 from bot.store import papers as paper_store
 
 __all__ = ["build_web_app", "health"]
-
-_ALL_TIME = (datetime(1970, 1, 1), datetime(9999, 1, 1))
 
 
 def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
@@ -58,7 +55,7 @@ def health(ctx: Context) -> dict[str, object]:
         `{"ok", "database", "model_loaded", "papers"}`; `ok` follows the database.
     """
     database = ctx.db.ping()
-    papers = len(paper_store.ids_ingested_between(ctx.db, *_ALL_TIME)) if database else 0
+    papers = paper_store.count_papers(ctx.db) if database else 0
     loaded = bool(getattr(ctx.embedder, "loaded", False))
     return {"ok": database, "database": database, "model_loaded": loaded, "papers": papers}
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, func, select
 
 from bot.db import Database
 from bot.embedder import embedding_key
@@ -25,6 +26,7 @@ from bot.store.vectors import existing_keys, insert_vectors
 __all__ = [
     "IndexRow",
     "SaveResult",
+    "count_papers",
     "find_digest_file",
     "get_papers",
     "ids_ingested_between",
@@ -175,9 +177,7 @@ def _draft(paper: Paper, key: str) -> PaperRow:
         title=paper.title,
         abstract=paper.abstract,
         authors=json.dumps(list(paper.authors), ensure_ascii=False),
-        author_count=paper.author_count
-        if paper.author_count is not None
-        else len(paper.authors) or None,
+        author_count=paper.author_count or len(paper.authors) or None,
         published=paper.published,
         upvotes=paper.upvotes,
         url=paper.url,
@@ -217,12 +217,15 @@ def _upsert_file(session: Session, content_hash: str, **values: object) -> None:
     session.add(row)
 
 
-def rows_after(db: Database, watermark: int, *, limit: int = 5000) -> list[IndexRow]:
-    """Papers with id > `watermark`, oldest first, with their stored vectors.
+def rows_after(
+    db: Database, watermark: int, *, also_ids: Sequence[int] = (), limit: int = 5000
+) -> list[IndexRow]:
+    """Papers with id > `watermark` or in `also_ids`, by id, with their stored vectors.
 
     Args:
         db: the database.
         watermark: the highest paper id already indexed.
+        also_ids: lower ids not seen yet (their transactions may commit late); at most 500.
         limit: at most this many rows.
 
     Returns:
@@ -239,7 +242,7 @@ def rows_after(db: Database, watermark: int, *, limit: int = 5000) -> list[Index
             Embedding.model,
         )
         .join(Embedding, col(Embedding.key) == col(PaperRow.embedding_key), isouter=True)
-        .where(col(PaperRow.id) > watermark)
+        .where(or_(col(PaperRow.id) > watermark, col(PaperRow.id).in_(list(also_ids)[:_CHUNK])))
         .order_by(col(PaperRow.id))
         .limit(limit)
     )
@@ -280,3 +283,9 @@ def ids_ingested_between(db: Database, start: datetime, end: datetime) -> list[i
 def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list]:
     for start in range(0, len(values), _CHUNK):
         yield list(values[start : start + _CHUNK])
+
+
+def count_papers(db: Database) -> int:
+    """How many papers are stored: one `COUNT(*)`, cheap enough for `/healthz`."""
+    with db.session() as session:
+        return int(session.exec(select(func.count()).select_from(PaperRow)).one())

@@ -1,7 +1,7 @@
 """`FakeSlack`: the threaded HTTP server, its request handler and the test-facing API.
 
 Web API calls arrive at `/api/<method>` (form, query string or JSON bodies); response URLs
-at `/respond/<token>`. Every request is recorded before any injected fault or delay.
+at `/respond/<token>`. Every request is recorded before any injected fault, delay or drop.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
         answer = METHODS.get(method)
         result = answer(state, body) if answer else {"ok": False, "error": "unknown_method"}
         call.error = None if result.get("ok") else result.get("error")
+        if state.take_drop(method):  # done, but the answer is lost with the connection
+            call.error, self.close_connection = "dropped", True
+            return None
         self._send(200, result)
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -161,8 +164,17 @@ class FakeSlack:
         return permalink(channel, ts)
 
     def reset(self) -> None:
-        """Forget all calls, messages, users, channels, faults and delays."""
+        """Forget all calls, messages, users, channels, faults, delays and drops (not the clock)."""
         self._state.reset()
+
+    def set_clock(self, epoch_seconds: float) -> None:
+        """Stamp messages posted from now on after this Unix time (`ts` = it + n, n = 1, 2, …).
+
+        Args:
+            epoch_seconds: seconds since the epoch, e.g. a test clock's `timestamp()`.
+        """
+        with self._state.lock:
+            self._state.base_ts = int(epoch_seconds)
 
     def fail_next(
         self,
@@ -186,6 +198,15 @@ class FakeSlack:
         fault = Fault(code, error, retry_after if code == 429 else None, times)
         with self._state.lock:
             self._state.faults[method].append(fault)
+
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """Carry out the next `times` calls to `method`, then close the connection unanswered.
+
+        The client sees a dropped connection (`ServerDisconnectedError`) although Slack acted:
+        a message is posted all the same, as when a connection breaks after Slack's work.
+        """
+        with self._state.lock:
+            self._state.drops[method] += times
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer `method` only after `seconds` (other methods are unaffected)."""

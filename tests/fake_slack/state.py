@@ -55,6 +55,7 @@ class State:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.base_ts = _BASE_TS  # kept by `reset()`; moved by `FakeSlack.set_clock`
         self.reset()
 
     def reset(self) -> None:
@@ -66,6 +67,7 @@ class State:
             self.channels: dict[str, ChannelInfo] = {}
             self.faults: dict[str, list[Fault]] = defaultdict(list)
             self.delays: dict[str, float] = {}
+            self.drops: dict[str, int] = defaultdict(int)
             self.views = 0
             self.ts_counter = 0
 
@@ -74,7 +76,8 @@ class State:
         with self.lock:
             self.ts_counter += 1
             n = self.ts_counter
-        return f"{_BASE_TS + n}.{n:06d}"
+            base = self.base_ts
+        return f"{base + n}.{n:06d}"
 
     def next_view_id(self) -> str:
         """A fresh view id."""
@@ -93,6 +96,14 @@ class State:
             if fault.times <= 0:
                 queue.pop(0)
             return fault
+
+    def take_drop(self, method: str) -> bool:
+        """Whether to hang up on this call to `method` (after carrying it out)."""
+        with self.lock:
+            if self.drops.get(method, 0) <= 0:
+                return False
+            self.drops[method] -= 1
+            return True
 
     def user(self, user_id: str) -> dict[str, Any]:
         """A `users.info` user object, with configured overrides."""

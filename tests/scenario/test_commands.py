@@ -117,6 +117,7 @@ async def test_channel_commands_need_the_bot_in_the_channel(http, fake_slack, ct
     fake_slack.set_channel("C7", members=["U1"])
     reply = await papers(http, fake_slack, "channel on 08:30 Europe/Paris", channel_id="C7")
     assert "08:30" in block_texts(reply) and "Europe/Paris" in block_texts(reply)
+    assert "Next one: " in block_texts(reply)
     assert channels.get_channel(ctx.db, "T1", "C7").enabled
     assert "no paper digest" in block_texts(
         await papers(http, fake_slack, "channel off", channel_id="C7")
@@ -140,3 +141,11 @@ async def test_unexpected_error_is_logged_and_answered_gently(
     assert "Something went wrong" in block_texts(reply)
     assert "database on fire" not in block_texts(reply)
     assert any(r.exc_info and "database on fire" in str(r.exc_info[1]) for r in caplog.records)
+
+
+async def test_channel_commands_in_a_dm_are_refused_by_the_service(http, fake_slack, ctx: Context):
+    for text in ("channel on", "channel off", "channel status"):
+        reply = await papers(http, fake_slack, text, channel_id="DU1")
+        assert "in the channel that should get the team digest" in block_texts(reply)
+    assert fake_slack.calls("conversations.info") == []
+    assert channels.get_channel(ctx.db, "T1", "DU1") is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,10 @@ PAPERS = [
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def clock(fake_slack: FakeSlack) -> FakeClock:
     """Tomorrow 08:00 UTC (after the papers' real ingest time); Slack ts follow this clock."""
     start = (utcnow() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
-    monkeypatch.setattr("tests.fake_slack.state._BASE_TS", int(start.timestamp()) + 86_400)
+    fake_slack.set_clock(start.replace(tzinfo=UTC).timestamp())
     return FakeClock(start)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,10 @@ USERS = ("U1", "U2", "U3")
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+def clock(fake_slack: FakeSlack) -> FakeClock:
     """09:00 UTC tomorrow: everyone is due; Slack ts follow this clock."""
     start = (utcnow() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-    monkeypatch.setattr("tests.fake_slack.state._BASE_TS", int(start.timestamp()) + 86_400)
+    fake_slack.set_clock(start.replace(tzinfo=UTC).timestamp())
     return FakeClock(start)
 
 

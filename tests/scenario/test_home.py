@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
-from bot import members
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import members, profile_view
 from bot.context import Context
 from bot.slack.blocks import ids
+from bot.slack.sender import Sender
+from bot.store import members as member_store
+from bot.store import outbox
+from tests.fake_slack import FakeSlack
 from tests.payloads import block_action, event, send, view_submission
 from tests.scenario.support import block_texts, received
 
@@ -143,3 +150,42 @@ async def test_settings_with_bad_values_answer_errors(http, fake_slack, ctx: Con
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"timezone", "max_papers", "threshold", "days"}
     assert fake_slack.calls("views.publish") == []
+
+
+async def send_digest(ctx: Context, fake: FakeSlack, day: int, paper_ids: list[int]) -> str:
+    """Enqueue U1's digest for 2024-05-`day` with its deliveries, and let the sender post it."""
+    member_id = profile_view.ensure_row(ctx, "T1", "U1").id or 0
+    at = datetime(2024, 5, day, 9, 0)
+    outbox.enqueue(
+        ctx.db,
+        key=f"dm:T1:U1:2024-05-{day:02d}",
+        kind="dm",
+        recipient="U1",
+        period=f"2024-05-{day:02d}",
+        payload={"text": "papers", "blocks": [], "paper_ids": paper_ids},
+        now=at,
+        then=lambda s, row_id: member_store.record_deliveries(
+            s, member_id, paper_ids, outbox_id=row_id, at=at
+        ),
+    )
+    client = AsyncWebClient(token="xoxb-test-token", base_url=fake.url)
+    sender = Sender(ctx, client, clock=lambda: at)
+    report = await sender.send_round()
+    return "sent" if report.sent else "failed"
+
+
+async def test_home_shows_last_digest_tally_and_delivery_failures(
+    http, fake_slack, ctx: Context, slack_papers
+):
+    ids_ = list(slack_papers.values())
+    assert await send_digest(ctx, fake_slack, 6, ids_[:3]) == "sent"
+    members.record_feedback(ctx, "T1", "U1", ids_[0], "up")
+    members.record_feedback(ctx, "T1", "U1", ids_[1], "down")
+    members.record_feedback(ctx, "T1", "U1", ids_[2], "save")
+    members.record_feedback(ctx, "T1", "U1", ids_[5], "up")  # not in that digest
+    fake_slack.fail_next("chat.postMessage", error="account_inactive")
+    assert await send_digest(ctx, fake_slack, 7, ids_[3:5]) == "failed"
+    text = block_texts(await open_home(http, fake_slack))
+    assert "*Last digest:* Mon 6 May 09:00 UTC · 3 papers · 👍 1 · 👎 1" in text
+    assert "👍 2 · 👎 1 · 🔖 1" in text  # all-time feedback
+    assert "Tue 7 May 09:00 UTC — couldn't DM you: account_inactive" in text

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from bot import members
 from bot.context import Context
+from bot.store import papers as paper_store
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeEmbedder
 from tests.payloads import send, slash_command
@@ -84,6 +85,17 @@ async def test_healthz_reports_database_model_and_papers(http: TestClient, slack
         "model_loaded": True,
         "papers": len(slack_papers),
     }
+
+
+async def test_healthz_counts_papers_without_listing_them(
+    http: TestClient, slack_papers, monkeypatch
+):
+    def listed(*args: object) -> list[int]:
+        raise AssertionError("healthz listed every paper id to count them")
+
+    monkeypatch.setattr(paper_store, "ids_ingested_between", listed)
+    response = await http.get("/healthz")
+    assert response.status == 200 and (await response.json())["papers"] == len(slack_papers)
 
 
 async def test_healthz_is_503_when_the_database_does_not_answer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -84,3 +85,25 @@ async def test_response_url_is_recorded(fake_slack: FakeSlack):
     ]
     fake_slack.reset()
     assert fake_slack.methods() == []
+
+
+async def test_set_clock_stamps_later_messages_from_that_time(
+    client: AsyncWebClient, fake_slack: FakeSlack
+):
+    fake_slack.set_clock(1_800_000_000.7)
+    first = await client.chat_postMessage(channel="C1", text="a")
+    fake_slack.reset()  # forgets calls and messages, keeps the clock
+    second = await client.chat_postMessage(channel="C1", text="b")
+    assert (first["ts"], second["ts"]) == ("1800000001.000001", "1800000001.000001")
+    fake_slack.set_clock(1_900_000_000)
+    assert (await client.chat_postMessage(channel="C1", text="c"))["ts"] == "1900000002.000002"
+
+
+async def test_drop_next_acts_then_hangs_up(fake_slack: FakeSlack):
+    client = AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url, retry_handlers=[])
+    fake_slack.drop_next("chat.postMessage")
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.chat_postMessage(channel="C1", text="lost answer")
+    assert [m["text"] for m in fake_slack.messages("C1")] == ["lost answer"]
+    assert fake_slack.requests()[-1].error == "dropped"
+    assert (await client.chat_postMessage(channel="C1", text="next"))["ok"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bot.context import Context
 from bot.library import EmptyQueryError, Library
-from bot.models import utcnow
+from bot.models import PaperRow, utcnow
 from bot.papers import Paper
 from bot.store import papers as paper_store
 from tests.fakes import FakeEmbedder
@@ -159,3 +159,14 @@ def test_cli_search_json_and_errors(
     assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.stderr
     empty = runner.invoke(app, ["search", "  ?! "])
     assert empty.exit_code == 2 and "at least one word" in empty.stderr
+
+
+def test_a_late_commit_below_the_watermark_is_picked_up(library: Library, ctx: Context) -> None:
+    assert library.refresh() == 4
+    with ctx.db.session() as session:  # as another replica would: id 10 commits first
+        session.add(PaperRow(id=10, title="Ten Winds", title_key="ten winds"))
+    assert library.refresh() == 1
+    with ctx.db.session() as session:  # then id 7, whose transaction began earlier
+        session.add(PaperRow(id=7, title="Seven Late Tides", title_key="seven late tides"))
+    assert library.refresh() == 1 and library.refresh() == 0
+    assert library.search("seven late tides")[0].paper.id == 7

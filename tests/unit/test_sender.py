@@ -162,3 +162,24 @@ async def test_posts_to_one_channel_are_paced(ctx, fake_slack, sender, clock) ->
     assert (await sender.send_round()).sent == 3
     assert clock.slept == [1.0]
     assert len(posted(fake_slack, "C1")) == 2 and len(posted(fake_slack, "C2")) == 1
+
+
+async def test_dropped_connection_after_the_post_never_posts_twice(
+    ctx, fake_slack, sender, clock
+) -> None:
+    enqueue(ctx, clock)
+    fake_slack.drop_next("chat.postMessage")  # Slack posted it; the answer was lost
+    assert (await sender.send_round()).retried == 1
+    assert len(fake_slack.calls("chat.postMessage")) == 1  # the client did not re-post
+    assert rows(ctx)["dm:T1:U1:2023-11-14"][0] == "pending"
+    clock.advance(minutes=5)
+    assert (await sender.send_round()).adopted == 1  # found in history, not posted again
+    assert len(posted(fake_slack)) == 1 and len(fake_slack.calls("chat.postMessage")) == 1
+
+
+def test_sender_posts_without_client_retry_handlers(ctx, fake_slack) -> None:
+    client = AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
+    sender = Sender(ctx, client)
+    assert sender.client.retry_handlers == []
+    assert (sender.client.token, sender.client.base_url) == (client.token, client.base_url)
+    assert client.retry_handlers  # the app's own client (Bolt's listeners) keeps its own

@@ -115,3 +115,10 @@ def test_dry_run_writes_and_embeds_nothing(ctx: Context, embedder: FakeEmbedder)
     assert len(result.new_ids) == 1
     assert embedder.encoded_texts == [] and _stored(ctx) == []
     assert paper_store.find_digest_file(ctx.db, "d") is None
+
+
+def test_count_papers_counts_stored_papers_once(ctx: Context) -> None:
+    assert paper_store.count_papers(ctx.db) == 0
+    _save(ctx, [Paper("Alpha", "About alpha."), Paper("Beta", "About beta.")])
+    _save(ctx, [Paper("alpha", "Again."), Paper("Gamma", "About gamma.")], content_hash="h2")
+    assert paper_store.count_papers(ctx.db) == 3

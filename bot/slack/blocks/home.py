@@ -6,6 +6,7 @@ capped so the view stays under Slack's 100 blocks.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -78,9 +79,10 @@ def home_view(profile: Any, *, notice: str | None = None) -> View:
         blocks.append(_row(escaped(term, 200), "Unmute", ids.HOME_UNMUTE, term))
     blocks += _more(len(profile.mutes))
     blocks += [DividerBlock(), _feedback_row(profile)]
-    failures = getattr(profile, "delivery_failures", None)
-    if failures:
-        lines = "\n".join(f"• {escaped(str(f), 300)}" for f in failures[:5])
+    if profile.delivery_failures:
+        lines = "\n".join(
+            f"• {_when(f.at)} — {escaped(f.reason, 300)}" for f in profile.delivery_failures[:5]
+        )
         blocks.append(SectionBlock(text=mrkdwn("*Delivery problems*\n" + lines)))
     return View(type="home", blocks=blocks)
 
@@ -97,12 +99,19 @@ def _more(count: int) -> list[Block]:
     return [ContextBlock(elements=[mrkdwn(note)])]
 
 
+def _when(at: datetime) -> str:
+    return at.strftime("%a %-d %b %H:%M UTC")
+
+
 def _feedback_row(profile: Any) -> SectionBlock:
-    last = profile.member.last_digest_at
-    when = last.strftime("%a %-d %b %H:%M UTC") if last else "none yet"
+    last = profile.last_digest
+    digest = "none yet"
+    if last is not None:
+        papers = f"{last.papers} paper{'' if last.papers == 1 else 's'}"
+        digest = f"{_when(last.at)} · {papers} · 👍 {last.upvotes} · 👎 {last.downvotes}"
     text = (
-        f"*Last digest:* {when}\n*Your feedback:* 👍 {profile.upvotes} · 👎 {profile.downvotes}"
-        f" · 🔖 {profile.saves}"
+        f"*Last digest:* {digest}\n*All your feedback:* 👍 {profile.upvotes}"
+        f" · 👎 {profile.downvotes} · 🔖 {profile.saves}"
     )
     button = ButtonElement(
         text=plain("Reset learned feedback", 75),

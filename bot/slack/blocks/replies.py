@@ -90,20 +90,20 @@ def interests_message(profile: Any) -> Message:
     return Message(escaped(fallback, MAX_FALLBACK_TEXT), blocks)
 
 
-def channel_status_message(channel: Any | None) -> Message:
-    """Whether this channel gets a digest, and when.
+def channel_status_message(channel: Any) -> Message:
+    """Whether this channel gets a digest, when, and when the next one is.
 
     Args:
-        channel: the stored `Channel` row, or None when it never had one.
+        channel: a `bot.channels.ChannelState`.
     """
-    if channel is None or not channel.enabled:
+    if not channel.enabled:
         return notice("This channel gets no paper digest. Turn it on with `/papers channel on`.")
-    return notice(
-        "This channel gets a paper digest at *{}* ({}) on {}.",
-        channel.delivery_time,
-        channel.timezone,
-        channel.days.replace(",", ", "),
-    )
+    template = "This channel gets a paper digest at *{}* ({}) on {}."
+    values = [channel.delivery_time, channel.timezone, ", ".join(channel.days) or "no days"]
+    if channel.next_digest_at is not None:
+        template += " Next one: {}."
+        values.append(channel.next_digest_at.strftime("%a %-d %b %H:%M"))
+    return notice(template, *values)
 
 
 def feedback_applied(message: dict[str, Any], paper_id: int, kind: str) -> Message:

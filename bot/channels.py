@@ -1,0 +1,167 @@
+"""The channel digest service: switch a channel's team digest on or off, and report it.
+
+Keyed by (team_id, channel_id). Errors a member can fix raise `ChannelError` (a
+`ValueError`) with a message fit to show them verbatim. Whether the bot is in the channel
+is Slack's to say, so the listener checks that before calling here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.context import Context
+from bot.models import Channel, utcnow
+from bot.store import channels as store
+from jobs.schedule import Recipient, next_occurrence
+
+__all__ = [
+    "ChannelError",
+    "ChannelState",
+    "channel_status",
+    "disable_channel",
+    "enable_channel",
+]
+
+USE_IN_CHANNEL = "Run `/papers channel on` in the channel that should get the team digest."
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class ChannelError(ValueError):
+    """A channel digest change that cannot be made; `str(error)` is for the member."""
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """A channel's digest: on or off, when, and the next one (None when off).
+
+    `next_digest_at` is aware, in the channel's zone (UTC when the stored zone is unknown).
+    """
+
+    team_id: str
+    channel_id: str
+    enabled: bool
+    delivery_time: str
+    timezone: str
+    days: tuple[str, ...]
+    next_digest_at: datetime | None
+    last_digest_at: datetime | None
+
+
+def enable_channel(
+    ctx: Context,
+    team_id: str,
+    channel_id: str,
+    *,
+    time: str | None = None,
+    tz: str | None = None,
+    now: datetime | None = None,
+) -> ChannelState:
+    """Switch the channel's digest on, optionally at a new time or in a new zone.
+
+    Args:
+        ctx: the process context.
+        team_id: the workspace.
+        channel_id: a public or private channel (not a DM).
+        time: "HH:MM" on a 24-hour clock; None keeps the stored (or default) time.
+        tz: an IANA zone such as "Europe/Paris"; None keeps the stored one.
+        now: naive UTC "now" for the next digest (tests).
+
+    Returns:
+        The channel's state after the change.
+
+    Raises:
+        ChannelError: a DM, a malformed time or an unknown time zone.
+    """
+    _check_channel(channel_id)
+    changes: dict[str, str] = {}
+    if time is not None:
+        if not _HHMM.match(time):
+            raise ChannelError(f"unknown time '{time}'; use HH:MM on a 24-hour clock, e.g. 09:30")
+        changes["delivery_time"] = time
+    if tz is not None:
+        changes["timezone"] = _zone(tz)
+    row = store.set_channel(ctx.db, team_id, channel_id, enabled=True, **changes)
+    return _state(row, team_id, channel_id, now)
+
+
+def disable_channel(
+    ctx: Context, team_id: str, channel_id: str, *, now: datetime | None = None
+) -> ChannelState:
+    """Switch the channel's digest off (its settings are kept for the next `on`).
+
+    Returns:
+        The channel's state after the change.
+
+    Raises:
+        ChannelError: `channel_id` is a DM.
+    """
+    _check_channel(channel_id)
+    if store.get_channel(ctx.db, team_id, channel_id) is None:
+        return _state(None, team_id, channel_id, now)
+    row = store.set_channel(ctx.db, team_id, channel_id, enabled=False)
+    return _state(row, team_id, channel_id, now)
+
+
+def channel_status(
+    ctx: Context, team_id: str, channel_id: str, *, now: datetime | None = None
+) -> ChannelState:
+    """Whether the channel gets a digest, when, and when the next one is due.
+
+    Returns:
+        The channel's state (off with the defaults when it never had a digest).
+
+    Raises:
+        ChannelError: `channel_id` is a DM.
+    """
+    _check_channel(channel_id)
+    return _state(store.get_channel(ctx.db, team_id, channel_id), team_id, channel_id, now)
+
+
+def _state(
+    row: Channel | None, team_id: str, channel_id: str, now: datetime | None
+) -> ChannelState:
+    row = row or Channel(team_id=team_id, channel_id=channel_id, enabled=False)
+    recipient = Recipient(
+        "channel", team_id, channel_id, row.timezone, row.delivery_time, row.days, row.enabled
+    )
+    due = next_occurrence(recipient, _aware(now or utcnow())) if row.enabled else None
+    return ChannelState(
+        team_id=team_id,
+        channel_id=channel_id,
+        enabled=row.enabled,
+        delivery_time=row.delivery_time,
+        timezone=row.timezone,
+        days=tuple(d for d in row.days.split(",") if d),
+        next_digest_at=due.scheduled_at.astimezone(_zone_or_utc(row.timezone)) if due else None,
+        last_digest_at=row.last_digest_at,
+    )
+
+
+def _check_channel(channel_id: str) -> None:
+    if not _CHANNEL_ID.match(channel_id):
+        raise ChannelError(USE_IN_CHANNEL)
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ChannelError(
+            f"unknown time zone '{name}'; use an IANA name such as Europe/Paris or UTC"
+        ) from None
+    return name
+
+
+def _zone_or_utc(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _aware(now: datetime) -> datetime:
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
