@@ -15,10 +15,17 @@ import numpy as np
 
 from bot.context import Context
 from bot.library import PaperView
-from bot.matcher import Match, MemberVectors, collapse_duplicates, match, popularity_bonus
+from bot.matcher import (
+    Match,
+    MemberVectors,
+    collapse_duplicates,
+    lexical_bonus,
+    match,
+    popularity_bonus,
+)
 from bot.models import utcnow
 from bot.profile_view import load_profile
-from bot.profiles import MemberProfile, Source
+from bot.profiles import MemberProfile, Source, query_text
 from bot.store import channels as channel_store
 from bot.store import members as store
 from bot.summaries import GIST_CHARS, gist, split_sentences, summarize, truncate
@@ -132,7 +139,8 @@ def build_member_digest(
     views = [views[i] for i in eligible]
     k = member.max_papers * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
-    found = match(vectors, [_vectors(member)], k=k, popularity=bonus)[0]
+    lexical = _lexical(ctx, member, views)
+    found = match(vectors, [_vectors(member, lexical=lexical)], k=k, popularity=bonus)[0]
     above = [m for m in found if m.score >= member.threshold]
     kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
     picks = [above[i] for i in kept]
@@ -183,7 +191,11 @@ def build_channel_digest(
     if not members or not views:
         return digest
     queries = [
-        _vectors(m, [i for i, v in enumerate(views) if v.id in m.disliked or not _allowed(m, v)])
+        _vectors(
+            m,
+            [i for i, v in enumerate(views) if v.id in m.disliked or not _allowed(m, v)],
+            lexical=_lexical(ctx, m, views),
+        )
         for _, m in members
     ]
     found = match(
@@ -230,9 +242,26 @@ def _eligible(member: MemberProfile, paper: PaperView) -> bool:
     return paper.id not in member.excluded_ids and _allowed(member, paper)
 
 
-def _vectors(member: MemberProfile, excluded: list[int] | None = None) -> MemberVectors:
+def _vectors(
+    member: MemberProfile,
+    excluded: list[int] | None = None,
+    *,
+    lexical: np.ndarray | None = None,
+) -> MemberVectors:
     rows = np.array(excluded, dtype=int) if excluded else None
-    return MemberVectors(member.positives, member.negatives, member.popularity_boost, rows)
+    return MemberVectors(member.positives, member.negatives, member.popularity_boost, rows, lexical)
+
+
+def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.ndarray | None:
+    """The lexical bonus of each positive row against each paper: BM25 coverage of the
+    interest line, squashed (`bot.matcher.lexical_bonus`); 0 for seed and 👍 rows."""
+    rows = [n for n, s in enumerate(member.sources) if s.kind == "interest"]
+    if not rows or not views:
+        return None
+    texts = [query_text(member.sources[n].label) for n in rows]
+    bonus = np.zeros((len(member.sources), len(views)), dtype=np.float32)
+    bonus[rows] = lexical_bonus(ctx.library.lexical_coverage(texts, [v.id for v in views]))
+    return bonus
 
 
 def _reason(source: Source, score: float) -> str:

@@ -122,3 +122,27 @@ class LexicalIndex:
             for t, (p, f) in self._postings.items()
         )
         return postings + self._lengths.itemsize * len(self._lengths)
+
+    def coverage(self, query: str) -> np.ndarray:
+        """BM25 of every document for `query`, as a fraction of its par score.
+
+        Par is what a document of average length holding each query term once would score:
+        the sum of the terms' IDFs (a term no document has gets the largest IDF). So 1.0
+        reads "every word of the query, rare names weighing most"; repeats can push it
+        above 1 (to at most k1 + 1). Used by the matcher's lexical bonus for interest lines.
+
+        Args:
+            query: free text, tokenized like the documents.
+
+        Returns:
+            A float32 array with one value per document position (zeros for an empty query).
+        """
+        n = len(self._lengths)
+        terms = set(tokenize(query))
+        if not n or not terms:
+            return np.zeros(n, dtype=np.float32)
+        par = sum(
+            math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            for df in (len(self._postings[t][0]) if t in self._postings else 0 for t in terms)
+        )
+        return self.scores(query) / np.float32(par)

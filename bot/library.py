@@ -267,3 +267,25 @@ class Library:
             for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
             if i in views
         ]
+
+    def lexical_coverage(self, texts: Sequence[str], paper_ids: Sequence[int]) -> np.ndarray:
+        """BM25 coverage (`LexicalIndex.coverage`) of each text against each paper.
+
+        Args:
+            texts: queries, e.g. a member's interest lines.
+            paper_ids: stored papers (ids not in the index score 0).
+
+        Returns:
+            A (len(texts), len(paper_ids)) float32 array, IDF taken over the whole library.
+        """
+        out = np.zeros((len(texts), len(paper_ids)), dtype=np.float32)
+        if not len(texts) or not len(paper_ids):
+            return out
+        with self._lock:
+            index = self.index
+            where = {int(i): n for n, i in enumerate(index.ids.tolist())}
+            columns = [n for n, i in enumerate(paper_ids) if int(i) in where]
+            positions = [where[int(paper_ids[n])] for n in columns]
+            for row, text in enumerate(texts):
+                out[row, columns] = index.lexical.coverage(text)[positions]
+        return out

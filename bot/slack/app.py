@@ -2,13 +2,18 @@
 
 Nothing imports a global app: `build_app(ctx)` makes one (tests pass a client pointed at
 the fake Slack Web API), and `register_listeners` wires each kind of listener in turn.
+Bolt always gets the client (built from `Settings`) and the signing secret from here, never
+from the environment; no log line carries either secret.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Context
@@ -43,14 +48,35 @@ def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> AsyncApp
         The app; requests are verified with `SLACK_SIGNING_SECRET` (HTTP mode).
     """
     secret = ctx.settings.slack_signing_secret
-    app = AsyncApp(
-        name="paperboy",
-        client=client or build_client(ctx),
-        signing_secret=secret.get_secret_value() if secret else "",
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    logger = logging.getLogger("bot.slack.bolt")
+    with _dropped(logger, warning_client_prioritized_and_token_skipped()):
+        app = AsyncApp(
+            name="paperboy",
+            client=client or build_client(ctx),
+            signing_secret=secret.get_secret_value() if secret else "",
+            logger=logger,
+        )
     register_listeners(app, ctx)
     return app
+
+
+@contextmanager
+def _dropped(logger: logging.Logger, message: str) -> Iterator[None]:
+    """Drop one exact log message while Bolt's constructor runs.
+
+    `AsyncApp` reads `SLACK_BOT_TOKEN` from the environment even when given a client, and
+    then warns that the token is unused. Our client is built from `Settings`, which read
+    that same variable, so the warning is noise; every other record passes.
+    """
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.getMessage() != message
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def register_listeners(app: AsyncApp, ctx: Context) -> None:
