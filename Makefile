@@ -4,14 +4,17 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
+SHELL  := /bin/bash
+# pip repeats one harmless line per package when a configured local index folder is absent
+PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 
 .PHONY: install demo test test-postgres check fmt bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	# torch first, pinned: a CPU wheel here; unpinned, pip would pull a multi-GB CUDA build
-	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	set -o pipefail; $(PY) -m pip install --quiet --disable-pip-version-check $(TORCH) $(PIP_QUIET)
+	set -o pipefail; $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' $(PIP_QUIET)
 	touch $(STAMP)
 
 install: $(STAMP)

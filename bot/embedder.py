@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -123,6 +124,12 @@ class SentenceTransformerEmbedder:
     ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= _FEW:  # a query: one thread is as fast, and never stalls on busy cores
+            with _single_thread():
+                return self._encode(texts, progress)
+        return self._encode(texts, progress)
+
+    def _encode(self, texts: Sequence[str], progress: ProgressCallback | None) -> np.ndarray:
         chunks = []
         step = self._batch_size * 4
         for start in range(0, len(texts), step):
@@ -139,3 +146,21 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(len(batch))
         return np.vstack(chunks)
+
+
+_FEW = 4
+_narrowing = threading.Lock()
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread (serialised, so the setting is always restored)."""
+    import torch
+
+    with _narrowing:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)

@@ -34,7 +34,7 @@ __all__ = [
 NEGATIVE_MARGIN = 0.5  # 👎 similarity below this costs nothing
 NEGATIVE_WEIGHT = 1.0  # each unit of similarity above the margin costs this much score
 POPULARITY_MAX = 0.02  # the most upvotes can add to a score
-LEXICAL_WEIGHT = 0.15  # the most an interest's words can add to its cosine (see bench notes)
+LEXICAL_WEIGHT = 0.25  # the most an interest's words add to its cosine (chosen on seed page 0)
 DUPLICATE_SIMILARITY = 0.95  # two papers closer than this are one paper
 BLOCK_ELEMENTS = 1 << 22  # similarity cells per chunk (16 MiB of float32)
 
@@ -256,7 +256,7 @@ def _add_lexical(sims: np.ndarray, members: list[MemberVectors], starts: np.ndar
         if m.lexical is None:
             continue
         if sparse.issparse(m.lexical):
-            csr = sparse.csr_array(m.lexical)
+            csr = m.lexical if m.lexical.format == "csr" else sparse.csr_array(m.lexical)
             counts = np.diff(csr.indptr)
             rows.append(start + np.repeat(np.arange(len(counts)), counts))
             cols.append(csr.indices)

@@ -126,11 +126,6 @@ def _titles(ctx: Context, query: str) -> list[str]:
     return [hit.paper.title for hit in ctx.library.search(query)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Library.refresh() uses the highest paper id as its watermark; a paper whose "
-    "transaction commits after a higher id is never indexed by other replicas",
-)
 def test_a_late_commit_below_the_watermark_is_not_lost(
     replicas: tuple[Context, Context],
 ) -> None:

@@ -1,0 +1,45 @@
+"""GPU backfill figures, measured on a lent GPU machine by `bench/gpu_backfill.py`.
+
+This machine has no GPU, so `make bench` reports the figures stored in
+`bench/gpu_results.json` from the last device run (with its device and date), beside the
+raw `model.encode` baseline measured in that same run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.common import Figure, Report
+
+RESULTS = Path(__file__).resolve().parent / "gpu_results.json"
+SECTION = "GPU backfill (EMBEDDING_DEVICE=cuda, stored device run)"
+
+
+def run(report: Report) -> None:
+    """Add the stored GPU figures, or a note that none were measured."""
+    if not RESULTS.exists():
+        report.note(SECTION, "not measured: run `python -m bench.gpu_backfill` on a GPU machine")
+        return
+    data = json.loads(RESULTS.read_text())
+    raw = data["raw_encode_papers_per_s"]
+    report.add(SECTION, Figure("raw model.encode", f"{raw:,.0f} papers/s"))
+    report.check(
+        SECTION,
+        "ingest throughput / raw encode",
+        data["ingest_vs_raw"],
+        target=0.9,
+        higher_is_better=True,
+        fmt="{:.2f}",
+        baseline=f"{data['ingest_papers_per_s']:,.0f} vs {raw:,.0f} papers/s",
+    )
+    report.add(
+        SECTION,
+        Figure("re-ingest of the same archive", f"{data['reingest_seconds'] * 1000:.0f} ms"),
+    )
+    report.note(
+        SECTION,
+        f"{data['device']}, torch {data['torch']}, {data['papers']:,} synthetic papers, "
+        f"batch {data['batch_size']}, measured {data['date']}; the model is the bundled "
+        "all-MiniLM-L6-v2 with fp16 weights (to fit the transfer limit), same code path.",
+    )
