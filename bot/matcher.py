@@ -3,11 +3,12 @@
 Owns the ranking rule: a paper's score for a member is the best, over the member's positive
 vectors (interest, seed or 👍'd paper; never the mean), of cosine similarity plus that
 vector's lexical bonus (interest lines only: their BM25 coverage of the paper, squashed to
-at most `LEXICAL_WEIGHT`), minus a penalty when the paper is close to one the member 👎'd,
-plus an optional small popularity bonus. Members are scored in memory-bounded chunks; inside
-a chunk they are grouped by how many positive and 👎 rows they have, so one matrix product
-gives every similarity and each member's maximum is a reduction over a reshaped view. The
-top k come from `np.argpartition`. Pure numpy: no Slack, no database, no model.
+at most `LEXICAL_WEIGHT`; the sum is capped at 1), minus a penalty when the paper is close
+to one the member 👎'd, plus an optional small popularity bonus. Members are scored in
+memory-bounded chunks; inside a chunk they are grouped by how many positive and 👎 rows
+they have, so one matrix product gives every similarity and each member's maximum is a
+reduction over a reshaped view. The top k come from `np.partition` and one `lexsort`.
+Pure numpy: no Slack, no database, no model.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def source_counts(
         return np.zeros(len(positives), dtype=int)
     sims = papers @ positives.T
     if lexical is not None:
-        sims = sims + _dense(lexical).T
+        sims = np.minimum(sims + _dense(lexical).T, 1.0)
     winners = sims.argmax(axis=1)[sims.max(axis=1) >= threshold]
     return np.bincount(winners, minlength=len(positives))
 
@@ -250,7 +251,8 @@ def _score_chunk(
 
 
 def _add_lexical(sims: np.ndarray, members: list[MemberVectors], starts: np.ndarray) -> None:
-    """Add each member's lexical bonus to its positive rows of `sims`, in place."""
+    """Add each member's lexical bonus to its positive rows of `sims`, in place, capped at
+    1.0 so that a score stays on the cosine scale (a threshold of 1.0 still means "exact")."""
     rows, cols, values = [], [], []
     for m, start in zip(members, starts.tolist(), strict=False):
         if m.lexical is None:
@@ -262,9 +264,11 @@ def _add_lexical(sims: np.ndarray, members: list[MemberVectors], starts: np.ndar
             cols.append(csr.indices)
             values.append(csr.data)
         else:
-            sims[start : start + len(m.positives)] += m.lexical
+            block = sims[start : start + len(m.positives)]
+            np.minimum(block + m.lexical, 1.0, out=block)
     if rows:
-        sims[np.concatenate(rows), np.concatenate(cols)] += np.concatenate(values)
+        at = np.concatenate(rows), np.concatenate(cols)
+        sims[at] = np.minimum(sims[at] + np.concatenate(values), 1.0)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

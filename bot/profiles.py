@@ -56,7 +56,7 @@ class MemberProfile:
     positives: np.ndarray  # (k, d) float32 unit rows, one per source
     sources: list[Source]
     negatives: np.ndarray  # (m, d) vectors of 👎'd papers
-    threshold: float = 0.35
+    threshold: float = 0.40  # Settings.default_threshold; see bench/RESULTS.md
     max_papers: int = 5
     popularity_boost: bool = True
     show_closest: bool = False

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=60, ge=5)
     catch_up_hours: float = Field(default=6.0, ge=0)
     first_digest_days: int = Field(default=7, ge=1)
-    default_threshold: float = Field(default=0.35, ge=-1.0, le=1.0)
+    default_threshold: float = Field(default=0.40, ge=-1.0, le=1.0)
     default_max_papers: int = Field(default=5, ge=1, le=20)
     default_timezone: str = "UTC"
     default_delivery_time: str = "09:00"

@@ -34,7 +34,11 @@ def process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("args", "variable"),
-    [(["run", "--http"], "SLACK_BOT_TOKEN"), (["run", "--socket"], "SLACK_BOT_TOKEN")],
+    [
+        (["run", "--http"], "SLACK_BOT_TOKEN"),
+        (["run", "--socket"], "SLACK_BOT_TOKEN"),
+        (["serve", "--http"], "SLACK_BOT_TOKEN"),
+    ],
 )
 def test_missing_token_is_one_line_naming_the_variable(tmp_path, args, variable) -> None:
     done = subprocess.run([PAPERBOY, *args], env=process_env(tmp_path), cwd=tmp_path,

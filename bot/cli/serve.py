@@ -1,16 +1,20 @@
-"""`paperboy serve`: the Slack app alone (no scheduler), over HTTP or Socket Mode.
+"""`paperboy run` and `paperboy serve`: the long-running service, with or without scheduler.
 
-HTTP mode serves Bolt at `/slack/events` (commands, interactions, events) and `GET /healthz`
-on aiohttp; Socket Mode connects with `SLACK_APP_TOKEN`. Missing or malformed credentials
-end with a one-line error naming the variable (exit 2); no token is ever printed.
-`paperboy run` (in `delivery.py`) serves the same app together with the scheduler.
+Both serve the Bolt app over HTTP (aiohttp: `/slack/events` and `GET /healthz`) or Socket
+Mode (`SLACK_APP_TOKEN`). `run` also holds the scheduler (inbox scans, member and channel
+digests) whenever this replica is the elected leader; `serve` answers Slack alone. On
+SIGTERM/SIGINT both stop taking work, let the message in flight finish, close the server
+and dispose the database, then exit 0. Missing or malformed credentials end with a
+one-line error naming the variable (exit 2); no token is ever printed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -20,57 +24,97 @@ from bot.context import Context, build_context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
 
-__all__ = ["serve"]
+__all__ = ["run", "serve"]
 
-log = logging.getLogger("paperboy.serve")
+log = logging.getLogger("paperboy.run")
+
+HttpOption = Annotated[
+    bool, typer.Option("--http/--socket", help="Requests over HTTP, or Socket Mode.")
+]
+HostOption = Annotated[str, typer.Option("--host", help="HTTP bind address.")]
+PortOption = Annotated[
+    int, typer.Option("--port", min=0, max=65535, help="HTTP port (0: any free one).")
+]
+Closer = Callable[[], Awaitable[Any]]
+
+
+@app.command("run")
+def run(http: HttpOption = True, host: HostOption = "127.0.0.1", port: PortOption = 3000) -> None:
+    """Run paperboy: the Slack app and the scheduler (deliver tick, ingest) on one loop."""
+    _main(http=http, host=host, port=port, with_scheduler=True)
 
 
 @app.command("serve")
-def serve(
-    http: Annotated[
-        bool, typer.Option("--http/--socket", help="Requests over HTTP, or Socket Mode.")
-    ] = True,
-    host: Annotated[str, typer.Option("--host", help="HTTP bind address.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="HTTP port.")] = 3000,
-) -> None:
-    """Serve the Slack app: /papers, App Home and buttons (delivery runs in `paperboy run`)."""
+def serve(http: HttpOption = True, host: HostOption = "127.0.0.1", port: PortOption = 3000) -> None:
+    """Serve the Slack app alone: /papers, App Home and buttons (no scheduled delivery)."""
+    _main(http=http, host=host, port=port, with_scheduler=False)
+
+
+def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
     try:
         settings = Settings()
         settings.require_slack(socket_mode=not http)
     except (SettingsError, ValueError) as error:
         fail(str(error).splitlines()[0])
     configure_logging(settings)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
     ctx = build_context(settings)
     try:
-        asyncio.run(_serve_http(ctx, host, port) if http else _serve_socket(ctx))
-    except KeyboardInterrupt:
-        pass
+        asyncio.run(_serve(ctx, http=http, host=host, port=port, with_scheduler=with_scheduler))
     finally:
         ctx.db.dispose()
 
 
-async def _serve_http(ctx: Context, host: str, port: int) -> None:
+async def _serve(ctx: Context, *, http: bool, host: str, port: int, with_scheduler: bool) -> None:
+    from bot.slack.app import build_app, build_client
+    from jobs.leader import LeaderElector
+    from jobs.scheduler import build_scheduler
+
+    client = build_client(ctx)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    bolt = build_app(ctx, client=client)
+    if http:
+        close, where = await _start_http(bolt, ctx, host, port)
+    else:
+        close, where = await _start_socket_mode(bolt, ctx.settings)
+    elector = scheduler = None
+    if with_scheduler:
+        elector = LeaderElector(ctx.db, lease_seconds=ctx.settings.leader_lease_seconds)
+        await asyncio.to_thread(elector.start)
+        scheduler = build_scheduler(ctx, client, is_leader=elector.is_leader)
+        scheduler.start()
+    log_event(log, "started", mode="http" if http else "socket", scheduler=with_scheduler, **where)
+    try:
+        await stop.wait()
+    finally:
+        log_event(log, "stopping")
+        if scheduler is not None:
+            await scheduler.drain()
+        await close()
+        if elector is not None:
+            await asyncio.to_thread(elector.stop)
+        log_event(log, "stopped")
+
+
+async def _start_http(bolt: Any, ctx: Context, host: str, port: int) -> tuple[Closer, dict]:
     from aiohttp import web
 
-    from bot.slack.app import build_app
     from bot.slack.server import build_web_app
 
-    runner = web.AppRunner(build_web_app(build_app(ctx), ctx))
+    runner = web.AppRunner(build_web_app(bolt, ctx), handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log_event(log, "serving", mode="http", url=f"http://{host}:{port}/slack/events")
-    try:
-        await asyncio.Event().wait()  # until interrupted
-    finally:
-        await runner.cleanup()
+    bound = runner.addresses[0] if runner.addresses else (host, port)
+    return runner.cleanup, {"host": bound[0], "port": bound[1]}
 
 
-async def _serve_socket(ctx: Context) -> None:
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+async def _start_socket_mode(bolt: Any, settings: Settings) -> tuple[Closer, dict]:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.slack.app import build_app
-
-    token = ctx.settings.slack_app_token
-    handler = AsyncSocketModeHandler(build_app(ctx), token.get_secret_value() if token else "")
-    log_event(log, "serving", mode="socket")
-    await handler.start_async()
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    handler = AsyncSocketModeHandler(bolt, app_token)
+    await handler.connect_async()
+    return handler.close_async, {}

@@ -108,7 +108,8 @@ def test_max_papers_and_threshold(ctx, ids) -> None:
     _follow(ctx, VIDEO, PROTEIN)
     members.update_settings(ctx, T, U, max_papers=2)
     assert len(_titles(ctx)) == 2
-    members.update_settings(ctx, T, U, threshold=0.95)
+    # cosine + word bonus is capped at 1; without the upvote bonus nothing exceeds it
+    members.update_settings(ctx, T, U, threshold=1.0, popularity_boost=False)
     digest = build_member_digest(ctx, T, U)
     assert digest.items == [] and digest.note == "Nothing above your bar today."
     members.update_settings(ctx, T, U, show_closest=True)
@@ -168,3 +169,13 @@ def test_channel_digest_lists_every_matching_member_and_earlier_posts(ctx, ids) 
     assert by_title[CORPUS[2]["title"]].earlier_ts == "111.2"
     assert by_title[CORPUS[0]["title"]].earlier_ts is None
     assert "protein" in by_title[CORPUS[2]["title"]].matches[0].reason
+
+
+def test_a_rare_name_typed_as_an_interest_counts(ctx, tmp_path, ids) -> None:
+    named = {"title": "Scaling laws revisited", "abstract": "We study QZX7 under load."}
+    add_papers(ctx, tmp_path, [named])
+    _follow(ctx, "QZX7")
+    members.update_settings(ctx, T, U, threshold=0.0, max_papers=1)
+    (item,) = build_member_digest(ctx, T, U).items
+    assert item.paper.title == named["title"]
+    assert item.reason.startswith("matches your interest *QZX7*")

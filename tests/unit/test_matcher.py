@@ -1,12 +1,17 @@
-"""The matcher: best positive wins, 👎 neighbours sink, exclusions, top-k, reasons."""
+"""The matcher: best positive wins, 👎 neighbours sink, exclusions, top-k, reasons, and
+the lexical bonus of interest lines."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy import sparse
 
 from bot.matcher import (
+    LEXICAL_WEIGHT,
     MemberVectors,
     collapse_duplicates,
+    lexical_bonus,
     match,
     popularity_bonus,
     source_counts,
@@ -103,3 +108,49 @@ def test_collapse_duplicates_keeps_the_first_of_near_copies() -> None:
 def test_source_counts_credit_the_best_vector_only() -> None:
     papers = _axes(0, 0, 1, 2)
     assert source_counts(papers, _axes(0, 1), 0.5).tolist() == [2, 1]
+
+
+def test_lexical_bonus_is_bounded_and_squashed() -> None:
+    bonus = lexical_bonus(np.array([0.0, 0.5, 1.0, 2.2], dtype=np.float32))
+    assert bonus.tolist() == pytest.approx(
+        [0.0, LEXICAL_WEIGHT / 2, LEXICAL_WEIGHT, LEXICAL_WEIGHT]
+    )
+
+
+def test_lexical_bonus_agrees_with_brute_force_dense_and_sparse() -> None:
+    rng = np.random.default_rng(9)
+    papers = _unit(rng.standard_normal((120, 16)))
+    members, bonuses = [], []
+    for n in range(40):
+        rows = int(rng.integers(1, 4))
+        bonus = np.where(rng.random((rows, 120)) < 0.05, rng.random((rows, 120)) * 0.25, 0)
+        bonus = bonus.astype(np.float32)
+        lexical = sparse.csr_array(bonus) if n % 2 else bonus
+        positives = _unit(rng.standard_normal((rows, 16)))
+        members.append(MemberVectors(positives, _empty(16), lexical=lexical))
+        bonuses.append(bonus)
+    for member, bonus, found in zip(members, bonuses, match(papers, members, k=5), strict=True):
+        sims = np.minimum(papers @ member.positives.T + bonus.T, 1.0)
+        top = np.argsort(-sims.max(axis=1), kind="stable")[:5]
+        assert [m.paper for m in found] == top.tolist()
+        assert [m.source for m in found] == sims.argmax(axis=1)[top].tolist()
+        assert [m.similarity for m in found] == pytest.approx(sims.max(axis=1)[top].tolist())
+
+
+def test_a_word_match_names_the_interest_that_matched() -> None:
+    # Two interests equally far from the paper by vector; only the second shares its words.
+    papers = _unit(np.array([[1, 1, 1, 0]], dtype=np.float32))
+    positives = _unit(np.array([[1, 0, 0, 1], [0, 1, 0, 1]], dtype=np.float32))
+    bonus = lexical_bonus(np.array([[0.0], [1.0]], dtype=np.float32))
+    (plain,), (lexical,) = match(
+        papers,
+        [MemberVectors(positives, _empty(4)), MemberVectors(positives, _empty(4), lexical=bonus)],
+        k=1,
+    )
+    assert lexical.source == 1 and lexical.score == pytest.approx(plain.score + LEXICAL_WEIGHT)
+
+
+def test_ties_go_to_the_lower_paper_index() -> None:
+    papers = _axes(2, 0, 0, 1)
+    (found,) = match(papers, [MemberVectors(_axes(0), _empty())], k=2)
+    assert [m.paper for m in found] == [1, 2]
