@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import Database
 from bot.models import Channel, ChannelPost, Member, utcnow
+from bot.store.common import unrecorded_paper_ids
 
 __all__ = [
     "active_members",
@@ -98,19 +99,10 @@ def record_channel_posts(
         at: naive UTC time of the digest (default now); becomes `last_digest_at`.
     """
     at = at or utcnow()
-    ids = list(dict.fromkeys(paper_ids))
-    known = set(
-        session.exec(
-            select(ChannelPost.paper_id).where(
-                ChannelPost.channel_id == channel_row_id, col(ChannelPost.paper_id).in_(ids)
-            )
-        )
-    )
-    for paper_id in ids:
-        if paper_id not in known:
-            session.add(
-                ChannelPost(channel_id=channel_row_id, paper_id=paper_id, ts=ts, posted_at=at)
-            )
+    for paper_id in unrecorded_paper_ids(
+        session, ChannelPost.paper_id, ChannelPost.channel_id, channel_row_id, paper_ids
+    ):
+        session.add(ChannelPost(channel_id=channel_row_id, paper_id=paper_id, ts=ts, posted_at=at))
     channel = session.get(Channel, channel_row_id)
     if channel is not None:
         channel.last_digest_at = at

@@ -29,6 +29,7 @@ from bot.models import (
     utcnow,
 )
 from bot.papers import extract_arxiv_id, normalize_title
+from bot.store.common import unrecorded_paper_ids
 
 __all__ = [
     "MemberState",
@@ -231,21 +232,12 @@ def record_deliveries(
         at: naive UTC time of the digest (default now); becomes `last_digest_at`.
     """
     at = at or utcnow()
-    ids = list(dict.fromkeys(paper_ids))
-    known = set(
-        session.exec(
-            select(Delivery.paper_id).where(
-                Delivery.member_id == member_id, col(Delivery.paper_id).in_(ids)
-            )
+    for paper_id in unrecorded_paper_ids(
+        session, Delivery.paper_id, Delivery.member_id, member_id, paper_ids
+    ):
+        session.add(
+            Delivery(member_id=member_id, paper_id=paper_id, outbox_id=outbox_id, delivered_at=at)
         )
-    )
-    for paper_id in ids:
-        if paper_id not in known:
-            session.add(
-                Delivery(
-                    member_id=member_id, paper_id=paper_id, outbox_id=outbox_id, delivered_at=at
-                )
-            )
     member = session.get(Member, member_id)
     if member is not None:
         member.last_digest_at = at
