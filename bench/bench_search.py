@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from bench.common import Figure, Report, percentiles, timed
+from bench.synthetic import rss_bytes, vocabulary, words
 from bot.context import build_context
 from bot.db import Database
 from bot.embedder import SentenceTransformerEmbedder, embedding_key
@@ -26,17 +27,6 @@ from bot.settings import Settings
 SECTION = "Search"
 SIZES = ((10_000, 50.0), (100_000, 150.0))  # papers, p95 target in ms
 QUERIES = 150
-_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
-
-
-def _vocabulary(rng: np.random.Generator, size: int) -> np.ndarray:
-    parts = rng.choice(_SYLLABLES, size=(size, 3))
-    return np.array(sorted({"".join(p) for p in parts}))
-
-
-def _words(rng: np.random.Generator, vocab: np.ndarray, count: int) -> str:
-    ranks = np.minimum(rng.zipf(1.2, size=count), len(vocab)) - 1
-    return " ".join(vocab[ranks])
 
 
 def _populate(
@@ -45,7 +35,7 @@ def _populate(
     for start in range(0, n, 5000):
         papers, vectors = [], []
         for i in range(start, min(start + 5000, n)):
-            title = f"{_words(rng, vocab, 8)} {i}"
+            title = f"{words(rng, vocab, 8)} {i}"
             key = embedding_key(model, title)
             vector = rng.normal(size=dim).astype(np.float32)
             vectors.append(
@@ -60,7 +50,7 @@ def _populate(
                 {
                     "title": title,
                     "title_key": normalize_title(title),
-                    "abstract": _words(rng, vocab, 120),
+                    "abstract": words(rng, vocab, 120),
                     "embedding_key": key,
                 }
             )
@@ -69,17 +59,12 @@ def _populate(
             conn.execute(insert(PaperRow), papers)
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def run(report: Report) -> None:
     """Time `Library.search` over synthetic libraries of 10k and 100k papers."""
     embedder = SentenceTransformerEmbedder()
     embedder.encode(["warm up the model"])
     rng = np.random.default_rng(7)
-    vocab = _vocabulary(rng, 30_000)
+    vocab = vocabulary(rng, 30_000)
     for n, target_ms in SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
@@ -88,13 +73,13 @@ def run(report: Report) -> None:
             ctx = build_context(settings, embedder=embedder)
             _populate(ctx.db, rng, vocab, n, embedder.name, embedder.dim)
             library = ctx.library
-            before = _rss_bytes()
+            before = rss_bytes()
             with timed() as elapsed:
                 library.refresh()
-            load_s, grown = elapsed(), _rss_bytes() - before
+            load_s, grown = elapsed(), rss_bytes() - before
             samples = []
             for q in range(QUERIES):
-                query = f"{_words(rng, vocab, 1 + q % 5)} {q}"
+                query = f"{words(rng, vocab, 1 + q % 5)} {q}"
                 with timed() as elapsed:
                     library.search(query, limit=10)
                 samples.append(elapsed())

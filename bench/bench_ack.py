@@ -1,0 +1,195 @@
+"""Slash-command ack latency of `paperboy serve --http` under 50 concurrent signed requests.
+
+Slack drops a command that is not acknowledged within 3 s; the app acks first and answers
+through `response_url` afterwards, so the HTTP response time of `POST /slack/events` is the
+ack latency. The server runs as a real subprocess on 127.0.0.1 with `SLACK_API_URL` pointing
+at an in-process fake Slack (which also serves the response URLs); the bench fires rounds of
+50 concurrent `/papers help` and `/papers <query>` requests, signed as Slack signs them, and
+times each response. The searches (query embedding on the same two cores) and their answers
+run in the background of later rounds, as they would in production. Measured for SQLite and,
+when `PAPERBOY_TEST_POSTGRES_URL` is set (`.ci/postgres.sh`), for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import aiohttp
+
+from bench.common import Report, percentiles
+from tests.fake_slack import FakeSlack
+from tests.payloads import SECRET, signed_headers, slash_command
+
+SECTION = "Slash-command ack latency (50 concurrent)"
+CONCURRENCY = 50
+ROUNDS = 10
+WARM_UP = 4
+TARGET_P99_MS = 100.0
+BENCH_DB = "paperboy_bench"
+START_TIMEOUT_S = 90.0
+ANSWER_TIMEOUT_S = 120.0
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ("diffusion transformers", "graph neural networks", "video frame interpolation")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _server(database_url: str, fake: FakeSlack, inbox: Path) -> Iterator[str]:
+    """`paperboy serve --http` in a subprocess; yields its base URL once `/healthz` is up."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DIGEST_INBOX": str(inbox),
+        "SLACK_API_URL": fake.url,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "LOG_LEVEL": "WARNING",
+    }
+    entry = "from bot.cli import main; main()"  # the `paperboy` console script
+    command = [sys.executable, "-c", entry, "serve", "--http", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(_wait_healthy(base, process))
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                error = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"paperboy serve exited {process.returncode}: {error[-2000:]}")
+            try:
+                async with http.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("paperboy serve did not answer /healthz")
+
+
+async def _one(http: aiohttp.ClientSession, base: str, body: str) -> float:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **signed_headers(body)}
+    started = time.perf_counter()
+    async with http.post(f"{base}/slack/events", data=body.encode(), headers=headers) as response:
+        await response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != 200:
+            raise RuntimeError(f"ack returned HTTP {response.status}")
+    return elapsed
+
+
+async def _measure(base: str, fake: FakeSlack) -> tuple[list[float], float]:
+    """Ack times of ROUNDS × CONCURRENCY commands, and seconds until every answer arrived."""
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    samples: list[float] = []
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        def body(round_: int, i: int) -> str:
+            text = "help" if i % 2 else f"{QUERIES[i % len(QUERIES)]} {round_}"
+            url = fake.response_url(f"r{round_}-{i}")
+            return slash_command(text, response_url=url, user_id=f"U{i:03d}").body
+
+        # warm-up: the first search loads the model in the server; wait for its answers
+        await asyncio.gather(*(_one(http, base, body(-1, i)) for i in range(WARM_UP)))
+        await _answers(fake, WARM_UP)
+        started = time.monotonic()
+        for round_ in range(ROUNDS):
+            samples += await asyncio.gather(
+                *(_one(http, base, body(round_, i)) for i in range(CONCURRENCY))
+            )
+        await _answers(fake, WARM_UP + ROUNDS * CONCURRENCY)
+        answered = time.monotonic() - started
+    return samples, answered
+
+
+async def _answers(fake: FakeSlack, expected: int) -> None:
+    """Poll the fake until `expected` answers reached the response URLs (or time is up)."""
+    for _ in range(int(ANSWER_TIMEOUT_S * 10)):
+        if len(fake.calls("respond")) >= expected:
+            return
+        await asyncio.sleep(0.1)
+
+
+def _postgres_database(admin_url: str, *, create: bool) -> str:
+    """Create (or drop) the bench database beside the test one; returns its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    dsn = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
+
+
+def _backends(tmp: Path) -> Iterator[tuple[str, str | None]]:
+    yield "SQLite", f"sqlite:///{tmp}/ack.db"
+    admin = os.environ.get("PAPERBOY_TEST_POSTGRES_URL")
+    yield "PostgreSQL", _postgres_database(admin, create=True) if admin else None
+
+
+def run(report: Report) -> None:
+    """Time the ack of 50 concurrent slash commands against a served app, per database."""
+    with FakeSlack() as fake, tempfile.TemporaryDirectory() as tmp:
+        for name, url in _backends(Path(tmp)):
+            if url is None:
+                report.note(SECTION, f"{name}: skipped, PAPERBOY_TEST_POSTGRES_URL is not set")
+                continue
+            fake.reset()
+            try:
+                with _server(url, fake, Path(tmp)) as base:
+                    samples, answered = asyncio.run(_measure(base, fake))
+            finally:
+                if name == "PostgreSQL" and os.environ.get("PAPERBOY_TEST_POSTGRES_URL"):
+                    _postgres_database(os.environ["PAPERBOY_TEST_POSTGRES_URL"], create=False)
+            pct = percentiles(samples)
+            answers = len(fake.calls("respond"))
+            report.check(
+                SECTION,
+                f"{name}: ack p99, {len(samples)} commands",
+                pct[99],
+                target=TARGET_P99_MS,
+                higher_is_better=False,
+                fmt="{:.1f} ms",
+                baseline=f"p50 {pct[50]:.1f} ms, max {max(samples) * 1000:.1f} ms; "
+                f"{answers} answers via response_url within {answered:.1f}s",
+            )
+    report.note(
+        SECTION,
+        f"{ROUNDS} rounds × {CONCURRENCY} concurrent signed requests (half `/papers help`, half "
+        "`/papers <query>`, 50 distinct users) to `paperboy serve --http` in a subprocess; "
+        "empty library, so each search costs its query embedding but ranks nothing. Slack "
+        f"allows 3 s; the target is {TARGET_P99_MS:.0f} ms.",
+    )
