@@ -21,6 +21,7 @@ from bot.context import Context
 from bot.store import outbox
 from jobs.ingest import ingest_paths
 from tests.fake_slack import FakeSlack
+from tests.payloads import signed_headers, slash_command
 
 PAPERBOY = Path(sys.executable).with_name("paperboy")
 
@@ -131,3 +132,35 @@ def test_outbox_failed_shows_the_reason(cli: CliRunner, fake_slack) -> None:
     cli.invoke(app, ["deliver", "--now", "--member", "U1"])
     result = cli.invoke(app, ["outbox", "--failed"])
     assert "failed" in result.stdout and "user_not_found" in result.stdout
+
+
+def test_sigterm_right_after_an_ack_still_sends_the_reply(
+    running: subprocess.Popen[str], fake_slack: FakeSlack
+) -> None:
+    assert running.stderr is not None
+    started = next(json.loads(x) for x in running.stderr if '"event": "started"' in x)
+    request = slash_command("graph neural networks", response_url=fake_slack.response_url("t1"))
+    body = request.body.encode()
+    headers = {
+        "Content-Type": request.content_type,
+        **signed_headers(request.body, secret="sign-secret"),
+    }
+    url = f"http://127.0.0.1:{started['port']}/slack/events"
+    with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as response:
+        assert response.status == 200  # acked; the search (first one loads the model) is owed
+    running.send_signal(signal.SIGTERM)
+    _, rest = running.communicate(timeout=90)
+    assert running.returncode == 0, rest
+    assert fake_slack.calls("respond"), "the acknowledged command got no reply before exit"
+
+
+def test_socket_mode_with_a_refused_app_token_fails_fast(tmp_path, fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next("apps.connections.open", error="invalid_auth")
+    env = process_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1-secret", SLACK_API_URL=fake_slack.url,
+                      SLACK_APP_TOKEN="xapp-1-A1-revoked")  # fmt: skip
+    done = subprocess.run([PAPERBOY, "run", "--socket"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=90)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "SLACK_APP_TOKEN" in last and "invalid_auth" in last
+    assert "xapp-1-A1-revoked" not in done.stderr and "xoxb-1-secret" not in done.stderr

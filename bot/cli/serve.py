@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
+from slack_sdk.errors import SlackApiError
 
 from bot.cli import app
 from bot.cli.common import fail
@@ -36,6 +37,7 @@ PortOption = Annotated[
     int, typer.Option("--port", min=0, max=65535, help="HTTP port (0: any free one).")
 ]
 Closer = Callable[[], Awaitable[Any]]
+SHUTDOWN_GRACE_SECONDS = 20.0  # how long a SIGTERM waits for replies already acknowledged
 
 
 @app.command("run")
@@ -61,6 +63,8 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
     ctx = build_context(settings)
     try:
         asyncio.run(_serve(ctx, http=http, host=host, port=port, with_scheduler=with_scheduler))
+    except SettingsError as error:
+        fail(str(error))
     finally:
         ctx.db.dispose()
 
@@ -94,9 +98,24 @@ async def _serve(ctx: Context, *, http: bool, host: str, port: int, with_schedul
         if scheduler is not None:
             await scheduler.drain()
         await close()
+        await _finish_acknowledged_work()
         if elector is not None:
             await asyncio.to_thread(elector.stop)
         log_event(log, "stopped")
+
+
+async def _finish_acknowledged_work() -> None:
+    """Let listener work that Slack already got an ack for finish (its reply is owed).
+
+    Bolt runs a listener's work after `ack()` as detached tasks, which neither the HTTP
+    runner's cleanup nor Socket Mode's close waits for; without this, a SIGTERM right after
+    an ack would drop the reply.
+    """
+    current = asyncio.current_task()
+    pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    if pending:
+        log_event(log, "finishing", tasks=len(pending))
+        await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
 
 
 async def _start_http(bolt: Any, ctx: Context, host: str, port: int) -> tuple[Closer, dict]:
@@ -115,6 +134,11 @@ async def _start_socket_mode(bolt: Any, settings: Settings) -> tuple[Closer, dic
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    try:  # the SDK would retry a refused token forever; fail fast, naming the variable
+        await bolt.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        reason = error.response.get("error", "refused")
+        raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({reason})") from None
     handler = AsyncSocketModeHandler(bolt, app_token)
     await handler.connect_async()
     return handler.close_async, {}

@@ -2,6 +2,8 @@
 
 Web API calls arrive at `/api/<method>` (form, query string or JSON bodies); response URLs
 at `/respond/<token>`. Every request is recorded before any injected fault, delay or drop.
+`apps.connections.open` (app-level `xapp-` token) answers with the WebSocket URL of the
+fake's Socket Mode endpoint (`tests/fake_slack/socket_mode.py`), started on first use.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_slack.methods import METHODS, permalink
+from tests.fake_slack.socket_mode import SocketLink
 from tests.fake_slack.state import Call, ChannelInfo, Fault, State
 
 __all__ = ["FakeSlack"]
 
 RESPOND = "respond"
+CONNECTIONS_OPEN = "apps.connections.open"
 _JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
 
 
@@ -69,18 +73,32 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(fault.status, {"ok": False, "error": fault.error}, headers)
         if method == RESPOND:
             return self._send(200, "ok")
-        if method != "auth.test" and not self.headers.get("Authorization", "").startswith(
-            "Bearer xox"
-        ):
-            call.error = "not_authed"
-            return self._send(200, {"ok": False, "error": "not_authed"})
-        answer = METHODS.get(method)
-        result = answer(state, body) if answer else {"ok": False, "error": "unknown_method"}
+        refused = self._refused(method)
+        if refused:
+            call.error = refused
+            return self._send(200, {"ok": False, "error": refused})
+        if method == CONNECTIONS_OPEN:
+            result = {"ok": True, "url": self.server.link.url()}
+        elif answer := METHODS.get(method):
+            result = answer(state, body)
+        else:
+            result = {"ok": False, "error": "unknown_method"}
         call.error = None if result.get("ok") else result.get("error")
         if state.take_drop(method):  # done, but the answer is lost with the connection
             call.error, self.close_connection = "dropped", True
             return None
         self._send(200, result)
+
+    def _refused(self, method: str) -> str | None:
+        """The auth error for this request, if any: Socket Mode takes only app-level tokens."""
+        auth = self.headers.get("Authorization", "")
+        if method == CONNECTIONS_OPEN:
+            if auth.startswith("Bearer xapp-"):
+                return None
+            return "not_allowed_token_type" if auth.startswith("Bearer ") else "not_authed"
+        if method != "auth.test" and not auth.startswith("Bearer xox"):
+            return "not_authed"
+        return None
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         is_text = isinstance(payload, str)
@@ -101,6 +119,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, state: State) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
+        self.link = SocketLink()
 
 
 class FakeSlack:
@@ -129,6 +148,7 @@ class FakeSlack:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._server.link.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -164,8 +184,12 @@ class FakeSlack:
         return permalink(channel, ts)
 
     def reset(self) -> None:
-        """Forget all calls, messages, users, channels, faults, delays and drops (not the clock)."""
+        """Forget all calls, messages, users, channels, faults, delays, drops and socket acks.
+
+        The clock and open Socket Mode connections are kept.
+        """
         self._state.reset()
+        self._server.link.reset()
 
     def set_clock(self, epoch_seconds: float) -> None:
         """Stamp messages posted from now on after this Unix time (`ts` = it + n, n = 1, 2, …).
@@ -233,3 +257,32 @@ class FakeSlack:
         )
         with self._state.lock:
             self._state.channels[channel_id] = info
+
+    # -- Socket Mode ---------------------------------------------------------------------------
+
+    def socket_send(self, envelope: dict[str, Any], *, within: float = 30) -> str:
+        """Push a Socket Mode envelope to the connected client (waiting for one to connect).
+
+        Args:
+            envelope: e.g. `tests.fake_slack.envelope("slash_commands", {...})`.
+            within: seconds to wait for a connection.
+
+        Returns:
+            The envelope's id, for `socket_ack`.
+        """
+        self._server.link.send(envelope, within=within)
+        return str(envelope.get("envelope_id", ""))
+
+    def socket_acks(self) -> list[dict[str, Any]]:
+        """Every message the Socket Mode client sent back (its acks), in order."""
+        return self._server.link.acks()
+
+    def socket_ack(self, envelope_id: str, *, within: float = 30) -> dict[str, Any]:
+        """The ack for `envelope_id` (`{"envelope_id", "payload"?}`), waiting for it."""
+        return self._server.link.ack(envelope_id, within=within)
+
+    def socket_connections(self, *, at_least: int = 0, within: float = 30) -> int:
+        """How many WebSocket connections were made, after waiting for `at_least` of them."""
+        if at_least:
+            self._server.link.wait_connected(count=at_least, within=within)
+        return self._server.link.connections()
