@@ -270,6 +270,8 @@ def _reason(source: Source, score: float) -> str:
         return f"matches your interest *{label}* ({score:.2f})"
     if source.kind == "seed":
         return f"like your seed paper *{label}* ({score:.2f})"
+    if source.kind == "liked_group":
+        return f"like the {source.size} papers you 👍'd, such as *{label}* ({score:.2f})"
     return f"like *{label}* that you 👍'd ({score:.2f})"
 
 

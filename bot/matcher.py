@@ -1,7 +1,8 @@
 """Scoring new papers against many members at once, with the reason each match was made.
 
 Owns the ranking rule: a paper's score for a member is the best, over the member's positive
-vectors (interest, seed or 👍'd paper; never the mean), of cosine similarity plus that
+vectors (interest, seed, lone 👍'd paper, or the centroid of a group of mutually similar 👍'd
+papers, see `bot.profiles.liked_vectors`; never the mean of unrelated ones), of cosine plus that
 vector's lexical bonus (interest lines only: their BM25 coverage of the paper, squashed to
 at most `LEXICAL_WEIGHT`; the sum is capped at 1), minus a penalty when the paper is close
 to one the member 👎'd, plus an optional small popularity bonus. Members are scored in

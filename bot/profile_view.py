@@ -17,7 +17,7 @@ import numpy as np
 from bot.context import Context
 from bot.matcher import source_counts
 from bot.models import Member, utcnow
-from bot.profiles import MemberProfile, Source, query_text
+from bot.profiles import MemberProfile, Source, liked_vectors, query_text
 from bot.store import history
 from bot.store import members as store
 from bot.store.history import LastDigest
@@ -148,18 +148,26 @@ def load_profile(ctx: Context, member: store.MemberState) -> MemberProfile:
         member: the stored state.
 
     Returns:
-        Positives in the order interests, seeds, 👍'd papers, each with its `Source`.
+        Positives in the order interests, seeds, 👍'd papers, each with its `Source`; 👍'd
+        papers that are all mutually similar count as one vector, their normalized centroid
+        (`bot.profiles.liked_vectors`).
     """
     liked = [p for p, v in member.votes.items() if v > 0 and p not in member.seed_ids]
     disliked = frozenset(p for p, v in member.votes.items() if v < 0)
     papers = ctx.library.papers([*member.seed_ids, *liked, *disliked])
     sources = [Source("interest", i.text, i.id or 0) for i in member.interests]
     sources += [Source("seed", papers[p].title, p) for p in member.seed_ids if p in papers]
-    sources += [Source("liked", papers[p].title, p) for p in liked if p in papers]
     texts = [query_text(i.text) for i in member.interests]
     paper_ids = [s.ref for s in sources[len(texts) :]]
     parts = [ctx.library.embed(texts)] if texts else []
     parts += [ctx.library.vectors(paper_ids)] if paper_ids else []
+    known = [p for p in liked if p in papers]
+    if known:
+        rows, groups, central = liked_vectors(ctx.library.vectors(known))
+        parts.append(rows)
+        for group, n in zip(groups, central, strict=True):
+            kind = "liked" if len(group) == 1 else "liked_group"
+            sources.append(Source(kind, papers[known[n]].title, known[n], len(group)))
     positives = np.vstack(parts) if parts else _NO_VECTORS
     bad = [p for p in disliked if p in papers]
     negatives = ctx.library.vectors(bad) if bad else _NO_VECTORS

@@ -17,9 +17,12 @@ import numpy as np
 __all__ = [
     "AUTHOR_PREFIX",
     "DAYS",
+    "LIKED_GROUP_SIMILARITY",
     "MemberProfile",
     "ProfileError",
     "Source",
+    "liked_groups",
+    "liked_vectors",
     "normalize_days",
     "query_text",
     "term_filter",
@@ -30,6 +33,9 @@ __all__ = [
 AUTHOR_PREFIX = "author:"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_INTEREST_CHARS = 300
+# 👍'd papers whose vectors are all pairwise at least this close form one group, matched by
+# their normalized centroid (chosen on half of the seed topics; see bench/RESULTS.md)
+LIKED_GROUP_SIMILARITY = 0.2
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SPACES = re.compile(r"\s+")
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+-]+:")
@@ -41,11 +47,13 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where one positive vector came from: a typed interest, a seed paper or a 👍'd paper."""
+    """Where one positive vector came from: a typed interest, a seed paper, a 👍'd paper, or
+    a group of mutually similar 👍'd papers (matched by their centroid)."""
 
-    kind: Literal["interest", "seed", "liked"]
-    label: str  # the interest text or the paper's title
-    ref: int  # Interest.id or paper id
+    kind: Literal["interest", "seed", "liked", "liked_group"]
+    label: str  # the interest text or the paper's title (a group: its most central paper's)
+    ref: int  # Interest.id or paper id (a group: its most central paper)
+    size: int = 1  # how many 👍'd papers the vector stands for
 
 
 @dataclass
@@ -91,6 +99,53 @@ class MemberProfile:
             elif term_filter(mute).search(text):
                 return False
         return not self.keywords or any(term_filter(k).search(text) for k in self.keywords)
+
+
+def liked_groups(
+    vectors: np.ndarray, *, min_similarity: float = LIKED_GROUP_SIMILARITY
+) -> list[list[int]]:
+    """Group 👍'd papers so that every two papers in a group are at least `min_similarity`
+    apart by cosine (complete link, so unrelated topics never chain into one group).
+
+    Args:
+        vectors: (n, d) unit rows of the 👍'd papers, in the order they were given.
+
+    Returns:
+        Lists of row indices; each paper joins the first group it is close to all of.
+    """
+    sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0), dtype=np.float32)
+    groups: list[list[int]] = []
+    for i in range(len(vectors)):
+        home = next((g for g in groups if sims[i, g].min() >= min_similarity), None)
+        if home is None:
+            groups.append([i])
+        else:
+            home.append(i)
+    return groups
+
+
+def liked_vectors(
+    vectors: np.ndarray, *, min_similarity: float = LIKED_GROUP_SIMILARITY
+) -> tuple[np.ndarray, list[list[int]], list[int]]:
+    """The positive rows for 👍'd papers: a lone paper is its own vector; a group of mutually
+    similar papers (`liked_groups`) is its centroid, normalized, which ranks the group's
+    topic above the near neighbours of any one paper.
+
+    Args:
+        vectors: (n, d) unit rows of the 👍'd papers.
+
+    Returns:
+        (rows, groups, central): one float32 unit row per group, the groups' row indices,
+        and for each group the index of its paper closest to the centroid (for the reason).
+    """
+    groups = liked_groups(vectors, min_similarity=min_similarity)
+    rows = np.zeros((len(groups), vectors.shape[1]), dtype=np.float32)
+    central = []
+    for n, group in enumerate(groups):
+        mean = vectors[group].mean(axis=0)
+        rows[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        central.append(group[int(np.argmax(vectors[group] @ rows[n]))])
+    return rows, groups, central
 
 
 def query_text(interest: str) -> str:

@@ -9,8 +9,9 @@ import pytest
 
 from bot import members
 from bot.context import Context
-from bot.digest import COLD_START_NOTE, build_channel_digest, build_member_digest
+from bot.digest import COLD_START_NOTE, _reason, build_channel_digest, build_member_digest
 from bot.models import utcnow
+from bot.profile_view import load_profile
 from bot.store import channels as channel_store
 from bot.store import members as member_store
 from bot.summaries import split_sentences
@@ -179,3 +180,17 @@ def test_a_rare_name_typed_as_an_interest_counts(ctx, tmp_path, ids) -> None:
     (item,) = build_member_digest(ctx, T, U).items
     assert item.paper.title == named["title"]
     assert item.reason.startswith("matches your interest *QZX7*")
+
+
+def test_similar_thumbs_up_count_as_one_group_and_unrelated_ones_stay_apart(ctx, ids) -> None:
+    for n in (0, 2, 3):  # one video paper, two protein papers
+        members.record_feedback(ctx, T, U, ids[CORPUS[n]["title"]], "up")
+    state = member_store.load_states(ctx.db, T, [U])[U]
+    sources = load_profile(ctx, state).sources
+    assert [(s.kind, s.size) for s in sources] == [("liked", 1), ("liked_group", 2)]
+    assert sources[1].ref in {ids[CORPUS[2]["title"]], ids[CORPUS[3]["title"]]}
+    items = build_member_digest(ctx, T, U).items
+    assert items[0].paper.title == CORPUS[1]["title"]  # the lone video 👍 still brings its kin
+    assert items[0].reason.startswith(f"like *{CORPUS[0]['title']}* that you 👍'd (")
+    group = _reason(sources[1], 0.61)
+    assert group == f"like the 2 papers you 👍'd, such as *{sources[1].label}* (0.61)"

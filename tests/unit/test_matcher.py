@@ -16,6 +16,7 @@ from bot.matcher import (
     popularity_bonus,
     source_counts,
 )
+from bot.profiles import liked_vectors
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -154,3 +155,24 @@ def test_ties_go_to_the_lower_paper_index() -> None:
     papers = _axes(2, 0, 0, 1)
     (found,) = match(papers, [MemberVectors(_axes(0), _empty())], k=2)
     assert [m.paper for m in found] == [1, 2]
+
+
+def test_a_group_of_likes_matches_by_its_centroid_and_unrelated_likes_stay_apart() -> None:
+    # Three 👍 on one topic (axes 0–2 around a common axis 3) and one lone 👍 on axis 7.
+    rows = [[1, 0, 0, 2, 0, 0, 0, 0], [0, 1, 0, 2, 0, 0, 0, 0], [0, 0, 1, 2, 0, 0, 0, 0]]
+    liked = _unit(np.array([*rows, [0, 0, 0, 0, 0, 0, 0, 1]], np.float32))
+    vectors, groups, _ = liked_vectors(liked, min_similarity=0.5)
+    assert groups == [[0, 1, 2], [3]]
+    # 0: the topic's centre; 1: a near copy of the first 👍, drifting off-topic (axis 4);
+    # 2: a neighbour of the lone 👍
+    papers = [
+        [0.1, 0.1, 0.1, 2, 0, 0, 0, 0],
+        [1, 0, 0, 2, 0.4, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0.3, 1],
+    ]
+    papers = _unit(np.array(papers, np.float32))
+    (grouped,) = match(papers, [MemberVectors(vectors, _empty())], k=3)
+    (each,) = match(papers, [MemberVectors(liked, _empty())], k=3)
+    assert [m.paper for m in each] == [1, 2, 0]  # each 👍 alone: the near copy wins
+    assert [m.paper for m in grouped] == [0, 2, 1]  # the group's centroid: its topic wins
+    assert [m.source for m in grouped] == [0, 1, 0]  # and the lone 👍 still serves its own

@@ -8,6 +8,8 @@ import pytest
 from bot.profiles import (
     MemberProfile,
     ProfileError,
+    liked_groups,
+    liked_vectors,
     normalize_days,
     query_text,
     validate_interest,
@@ -96,3 +98,27 @@ def test_days_shortcuts() -> None:
     assert normalize_days("daily").count(",") == 6
     with pytest.raises(ProfileError, match="at least one day"):
         normalize_days(" , ")
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    array = np.array(rows, dtype=np.float32)
+    return array / np.linalg.norm(array, axis=1, keepdims=True)
+
+
+def test_liked_papers_group_only_when_all_mutually_similar() -> None:
+    # 0, 1 and 2 lie close together; 3 is unrelated; 4 is near 2 but far from 0 (no chaining)
+    vectors = _unit(
+        [[1, 0.2, 0, 0], [1, 0, 0.2, 0], [1, 0.3, 0.3, 0], [0, 0, 0, 1], [0.15, 1, 1, 0]]
+    )
+    assert liked_groups(vectors, min_similarity=0.6) == [[0, 1, 2], [3], [4]]
+    assert liked_groups(vectors[:0]) == []
+
+
+def test_liked_vectors_are_normalized_centroids_with_their_most_central_paper() -> None:
+    vectors = _unit([[1, 0.5, 0, 0], [1, -0.3, 0, 0], [0, 0, 0, 1], [1, 0.1, 0, 0]])
+    rows, groups, central = liked_vectors(vectors, min_similarity=0.5)
+    assert groups == [[0, 1, 3], [2]] and central == [3, 2]
+    assert np.linalg.norm(rows, axis=1) == pytest.approx([1.0, 1.0])
+    assert rows[1] == pytest.approx(vectors[2])  # a lone paper stands for itself
+    mean = vectors[[0, 1, 3]].mean(axis=0)
+    assert rows[0] == pytest.approx(mean / np.linalg.norm(mean))
