@@ -14,7 +14,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from slack_sdk.errors import SlackApiError
@@ -24,6 +24,9 @@ from bot.cli.common import fail
 from bot.context import Context, build_context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from aiohttp import ClientSession
 
 __all__ = ["run", "serve"]
 
@@ -37,6 +40,7 @@ PortOption = Annotated[
     int, typer.Option("--port", min=0, max=65535, help="HTTP port (0: any free one).")
 ]
 Closer = Callable[[], Awaitable[Any]]
+WEB_API_TIMEOUT_S = 30.0  # slack_sdk's default per-call timeout, for the pooled session
 SHUTDOWN_GRACE_SECONDS = 20.0  # how long a SIGTERM waits for replies already acknowledged
 
 
@@ -69,12 +73,30 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
         ctx.db.dispose()
 
 
-async def _serve(ctx: Context, *, http: bool, host: str, port: int, with_scheduler: bool) -> None:
+async def _serve(ctx: Context, **options: Any) -> None:
+    """Serve over one pooled HTTP session: every Web API call and `respond` reuses its
+    kept-alive connections instead of opening one per call (closed last, on every exit)."""
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=WEB_API_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await _serve_with(ctx, session, **options)
+
+
+async def _serve_with(
+    ctx: Context,
+    session: ClientSession,
+    *,
+    http: bool,
+    host: str,
+    port: int,
+    with_scheduler: bool,
+) -> None:
     from bot.slack.app import build_app, build_client
     from jobs.leader import LeaderElector
     from jobs.scheduler import build_scheduler
 
-    client = build_client(ctx)
+    client = build_client(ctx, session=session)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from aiohttp import ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,11 +23,14 @@ from bot.slack import actions, commands, home
 __all__ = ["build_app", "build_client", "register_listeners"]
 
 
-def build_client(ctx: Context) -> AsyncWebClient:
+def build_client(ctx: Context, *, session: ClientSession | None = None) -> AsyncWebClient:
     """The Web API client: the bot token, and `SLACK_API_URL` when set.
 
     Args:
         ctx: the process context (its settings hold the token).
+        session: a long-lived aiohttp session whose kept-alive connections every call (and
+            every `respond`, see `common.responder`) reuses; the caller closes it. None:
+            slack_sdk opens a session and a connection per call.
 
     Returns:
         A client; every call goes to `settings.slack_api_url` or slack.com.
@@ -34,7 +38,7 @@ def build_client(ctx: Context) -> AsyncWebClient:
     settings = ctx.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
-    return AsyncWebClient(token=token, base_url=base_url)
+    return AsyncWebClient(token=token, base_url=base_url, session=session)
 
 
 def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> AsyncApp:

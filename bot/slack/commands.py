@@ -26,7 +26,7 @@ from bot.slack.command_parser import (
     SettingsCmd,
     parse_command,
 )
-from bot.slack.common import answer, slack_timezone
+from bot.slack.common import TimezoneCache, answer, responder, timezones
 
 __all__ = ["open_settings", "register"]
 
@@ -37,34 +37,43 @@ NOT_IN_CHANNEL = (
 
 def register(app: AsyncApp, ctx: Context) -> None:
     """Register the `/papers` listener."""
+    zones = timezones(app)
 
     @app.command("/papers")
     async def papers(
         ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient
     ) -> None:
         await ack()
-        await answer(respond, _dispatch(ctx, client, command), response_type="ephemeral")
+        reply = responder(client, respond)
+        work = _dispatch(ctx, client, command, zones)
+        await answer(reply, work, response_type="ephemeral")
 
 
 async def _dispatch(
-    ctx: Context, client: AsyncWebClient, command: dict[str, Any]
+    ctx: Context, client: AsyncWebClient, command: dict[str, Any], zones: TimezoneCache
 ) -> Message | None:
     team, user = command.get("team_id", ""), command["user_id"]
     cmd = parse_command(command.get("text") or "", today=datetime.now(UTC).date())
     if isinstance(cmd, SettingsCmd):
-        await open_settings(ctx, client, team, user, command["trigger_id"])
+        await open_settings(ctx, client, team, user, command["trigger_id"], zones=zones)
         return None
     if isinstance(cmd, ChannelOn | ChannelOff | ChannelStatus):
         channel = command.get("channel_id", "")  # a DM is refused by the channel service
         if not channel.startswith("D") and not await _bot_is_in(client, channel):
             return notice(NOT_IN_CHANNEL)
         return await asyncio.to_thread(channel_change, ctx, team, channel, cmd)
-    timezone = await slack_timezone(client, user)
+    timezone = await zones.get(client, user)
     return await asyncio.to_thread(run_command, ctx, team, user, cmd, timezone=timezone)
 
 
 async def open_settings(
-    ctx: Context, client: AsyncWebClient, team_id: str, user_id: str, trigger_id: str
+    ctx: Context,
+    client: AsyncWebClient,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    *,
+    zones: TimezoneCache,
 ) -> None:
     """Open the settings modal, time zone defaulting to the member's Slack `tz`.
 
@@ -74,8 +83,9 @@ async def open_settings(
         team_id: the workspace.
         user_id: the member.
         trigger_id: from the command or button (valid for 3 seconds).
+        zones: the app's time-zone cache (`timezones(app)`).
     """
-    timezone = await slack_timezone(client, user_id)
+    timezone = await zones.get(client, user_id)
     member = await asyncio.to_thread(
         members.ensure_member, ctx, team_id, user_id, timezone=timezone
     )

@@ -19,7 +19,7 @@ from bot.profiles import ProfileError, validate_interest, validate_settings
 from bot.slack import blocks
 from bot.slack.blocks import ids
 from bot.slack.commands import open_settings
-from bot.slack.common import log, slack_timezone
+from bot.slack.common import log, timezones
 
 __all__ = ["register"]
 
@@ -31,11 +31,12 @@ _OPTION_KEYS = ("popularity_boost", "paused")
 
 def register(app: AsyncApp, ctx: Context) -> None:
     """Register the Home tab event, its buttons and the two modals' submissions."""
+    zones = timezones(app)
 
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
-            timezone = await slack_timezone(client, event["user"])
+            timezone = await zones.get(client, event["user"])
             await publish(ctx, client, context.team_id or "", event["user"], timezone=timezone)
 
     @app.action(ids.HOME_ADD_INTEREST)
@@ -48,7 +49,8 @@ def register(app: AsyncApp, ctx: Context) -> None:
         ack: Any, body: dict[str, Any], context: Any, client: AsyncWebClient
     ) -> None:
         await ack()
-        await open_settings(ctx, client, context.team_id or "", context.user_id, body["trigger_id"])
+        team, user = context.team_id or "", context.user_id
+        await open_settings(ctx, client, team, user, body["trigger_id"], zones=zones)
 
     @app.action(_CHANGES)
     async def change(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import ClientSession, TraceConfig
+from aiohttp.test_utils import TestClient, TestServer
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import members
 from bot.context import Context
+from bot.slack.app import build_app
+from bot.slack.server import build_web_app
 from bot.store import channels
 from tests.fake_slack import FakeSlack
 from tests.payloads import send, slash_command
+from tests.scenario.conftest import drain
 from tests.scenario.support import block_texts, received
 
 
@@ -149,3 +154,45 @@ async def test_channel_commands_in_a_dm_are_refused_by_the_service(http, fake_sl
         assert "in the channel that should get the team digest" in block_texts(reply)
     assert fake_slack.calls("conversations.info") == []
     assert channels.get_channel(ctx.db, "T1", "DU1") is None
+
+
+async def test_slack_timezone_is_asked_once_per_user(http, fake_slack, ctx: Context):
+    fake_slack.set_user("U1", tz="America/New_York")
+    await papers(http, fake_slack, "help")
+    await papers(http, fake_slack, "interests")
+    assert len(fake_slack.calls("users.info")) == 1  # the second command used the cache
+    assert members.profile(ctx, "T1", "U1").member.timezone == "America/New_York"
+    await papers(http, fake_slack, "help", user_id="U2")
+    assert [c["user"] for c in fake_slack.calls("users.info")] == ["U1", "U2"]
+
+
+async def test_a_failed_timezone_lookup_is_asked_again(http, fake_slack):
+    fake_slack.fail_next("users.info", error="user_not_found")
+    await papers(http, fake_slack, "help")
+    await papers(http, fake_slack, "help")
+    assert len(fake_slack.calls("users.info")) == 2
+
+
+async def test_replies_go_over_the_clients_pooled_session(ctx: Context, fake_slack):
+    seen = {"requests": 0, "reused": 0}
+    trace = TraceConfig()
+    trace.on_request_start.append(lambda *_: _count(seen, "requests"))
+    trace.on_connection_reuseconn.append(lambda *_: _count(seen, "reused"))
+    async with ClientSession(trace_configs=[trace]) as session:
+        client = AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url, session=session)
+        http = TestClient(TestServer(build_web_app(build_app(ctx, client=client), ctx)))
+        await http.start_server()
+        try:
+            for text in ("help", "interests"):
+                reply = await papers(http, fake_slack, text)
+                assert reply["response_type"] == "ephemeral"
+        finally:
+            await drain()
+            await http.close()
+    # auth.test and users.info once each, then both replies: all four on the one session
+    assert seen["requests"] == 4 and len(fake_slack.calls("respond")) == 2
+    assert seen["reused"] >= 1  # a kept-alive connection, not one per call
+
+
+async def _count(seen: dict[str, int], key: str) -> None:
+    seen[key] += 1
