@@ -32,6 +32,12 @@ class Database:
         """Whether row locks (`FOR UPDATE SKIP LOCKED`) and advisory locks are available."""
         return self.engine.dialect.name == "postgresql"
 
+    @property
+    def single_connection(self) -> bool:
+        """Whether every session shares one connection (in-memory SQLite): then a second
+        thread's reads would see, and interleave with, another thread's open transaction."""
+        return isinstance(self.engine.pool, StaticPool)
+
     def create_all(self) -> None:
         """Bring the schema to the newest migration (SQLite: create missing tables, stamped)."""
         from bot.migrations import prepare_schema

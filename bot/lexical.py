@@ -12,14 +12,16 @@ import math
 import re
 import unicodedata
 from array import array
-from collections import Counter
-from collections.abc import Iterable
+from collections import ChainMap, Counter
+from collections.abc import Callable, Iterable
+from itertools import chain
 
 import numpy as np
 
 __all__ = ["LexicalIndex", "tokenize"]
 
 _TOKEN = re.compile(r"\w+(?:[\^\-+.']\w+)*")
+_ASCII_TOKEN = re.compile(_TOKEN.pattern, re.ASCII)
 _JOINER = re.compile(r"[\^\-+.']")
 _STOPWORD_TEXT = (
     "a an and are as at be by can do for from has have how in into is it its of on or our "
@@ -38,6 +40,58 @@ def _stem(word: str) -> str:
     return word
 
 
+def _token_terms(token: str) -> tuple[str, ...]:
+    """The terms of one case-folded token: none for a stopword, the whole and parts if joined."""
+    if token in _STOPWORDS:
+        return ()
+    parts = _JOINER.split(token)
+    if len(parts) > 1:
+        return (token, *(_stem(p) for p in parts if p and p not in _STOPWORDS))
+    return (_stem(token),)
+
+
+# Tokens then terms for ASCII text (nearly every abstract) without the slow Unicode regex:
+# every byte that no token can hold becomes a space and `bytes.split` cuts the chunks, each
+# a run of \w and joiner characters. Tokens never cross a chunk's edge, so the regex run
+# on one chunk finds what it finds there in the whole text.
+_ASCII_WORD = b"0123456789_abcdefghijklmnopqrstuvwxyz^-+.'"
+_ASCII_BLANKS = bytes(c if c in _ASCII_WORD else 0x20 for c in range(256))
+
+# chunk (ASCII bytes, or a token of non-ASCII text) -> its terms. Abstracts repeat a small
+# vocabulary, so after warm-up almost every chunk is a C-level dict hit instead of a regex,
+# a stopword test, a split and a stem in Python. Entries are never evicted (a lookup between
+# check and use cannot fail); once full, new chunks are worked out per call instead.
+# ~250 bytes an entry: 64k entries, ~16 MB at most.
+_TERMS: dict[str | bytes, tuple[str, ...]] = {}
+_TERMS_LIMIT = 1 << 16
+
+
+def _chunk_terms(chunk: str | bytes) -> tuple[str, ...]:
+    if isinstance(chunk, bytes):
+        tokens = _ASCII_TOKEN.findall(chunk.decode("ascii"))
+        return tuple(chain.from_iterable(map(_token_terms, tokens)))
+    return _token_terms(chunk)
+
+
+def _chunks(text: str) -> list[bytes] | list[str]:
+    """The case-folded chunks of a text: ASCII runs (see above), else the regex's tokens."""
+    if text.isascii():  # NFKC is the identity, and ASCII \w matches the same characters
+        return text.encode("ascii").lower().translate(_ASCII_BLANKS).split()
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _terms_lookup(chunks: list[bytes] | list[str]) -> Callable[[str | bytes], tuple[str, ...]]:
+    """A function giving the terms of each of `chunks`, filling the shared cache first."""
+    missing = set(chunks).difference(_TERMS)
+    if not missing:
+        return _TERMS.__getitem__
+    fresh = {chunk: _chunk_terms(chunk) for chunk in missing}
+    if len(_TERMS) + len(fresh) <= _TERMS_LIMIT:
+        _TERMS.update(fresh)
+        return _TERMS.__getitem__
+    return ChainMap(fresh, _TERMS).__getitem__
+
+
 def tokenize(text: str) -> list[str]:
     """The index terms of a text.
 
@@ -48,18 +102,8 @@ def tokenize(text: str) -> list[str]:
         NFKC-folded terms without stopwords; a joined name ("Re^2TAL", "GPT-4") yields the
         whole name and each of its parts.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    terms: list[str] = []
-    for token in _TOKEN.findall(folded):
-        if token in _STOPWORDS:
-            continue
-        parts = _JOINER.split(token)
-        if len(parts) > 1:
-            terms.append(token)
-            terms.extend(_stem(p) for p in parts if p and p not in _STOPWORDS)
-        else:
-            terms.append(_stem(token))
-    return terms
+    chunks = _chunks(text)
+    return list(chain.from_iterable(map(_terms_lookup(chunks), chunks)))
 
 
 class LexicalIndex:
@@ -77,18 +121,18 @@ class LexicalIndex:
 
     def add(self, texts: Iterable[str]) -> None:
         """Index more documents; each takes the next position."""
+        postings, lengths = self._postings, self._lengths
         for text in texts:
-            position = len(self._lengths)
-            counts = Counter(tokenize(text))
-            for term, tf in counts.items():
-                entry = self._postings.get(term)
+            position = len(lengths)
+            terms = tokenize(text)
+            for term, tf in Counter(terms).items():  # counted in C; one pass per distinct term
+                entry = postings.get(term)
                 if entry is None:
-                    entry = self._postings[term] = (array("I"), array("H"))
+                    entry = postings[term] = (array("I"), array("H"))
                 entry[0].append(position)
-                entry[1].append(min(tf, 65535))
-            length = sum(counts.values())
-            self._lengths.append(length)
-            self._total_length += length
+                entry[1].append(tf if tf < 65535 else 65535)
+            lengths.append(len(terms))
+            self._total_length += len(terms)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for `query` (zero where no term matches).

@@ -40,6 +40,10 @@ def _field(record: Mapping[str, Any], name: str) -> Any:
 
 
 def _count(value: Any) -> int | None:
+    if value is None:  # the usual case, without raising and catching a ValueError
+        return None
+    if type(value) is int:
+        return value if value >= 0 else None
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):

@@ -21,6 +21,7 @@ from bot.db import Database
 from bot.embedder import embedding_key
 from bot.models import DigestFile, Embedding, PaperRow, utcnow
 from bot.papers import Paper, extract_arxiv_id
+from bot.store.paper_inserts import Draft, draft_of, insert_drafts, texts_to_embed
 from bot.store.vectors import existing_keys, insert_vectors
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "record_failed_file",
     "rows_after",
     "save_digest",
+    "texts_to_embed",
 ]
 
 Encoder = Callable[[list[str]], np.ndarray]
@@ -111,20 +113,16 @@ def save_digest(
         texts = [Paper(d.title, d.abstract).embedding_text for d in drafts]
         keys = [embedding_key(model, t) for t in texts]
         known = set(existing_keys(session, keys))
+        key_of = {t: k for t, k in zip(texts, keys, strict=True) if k not in known}
         # by length, so that each of the embedder's batches pads as little as one big batch
-        missing = sorted({t for t, k in zip(texts, keys, strict=True) if k not in known}, key=len)
+        missing = sorted(key_of, key=len)
         if missing:
             vectors = encode(missing)
             insert_vectors(
-                session,
-                model,
-                {embedding_key(model, t): v for t, v in zip(missing, vectors, strict=True)},
+                session, model, {key_of[t]: v for t, v in zip(missing, vectors, strict=True)}
             )
-        for draft, key in zip(drafts, keys, strict=True):
-            draft.embedding_key = key
-        session.add_all(drafts)
-        session.flush()
-        result.new_ids = [int(d.id) for d in drafts if d.id is not None]
+        session.flush()  # enrichment of known rows first, as a unit-of-work flush would
+        result.new_ids = insert_drafts(session, drafts, keys)
         _upsert_file(
             session,
             content_hash,
@@ -138,11 +136,11 @@ def save_digest(
         return result
 
 
-def _merge(session: Session, papers: Sequence[Paper]) -> tuple[list[PaperRow], SaveResult]:
+def _merge(session: Session, papers: Sequence[Paper]) -> tuple[list[Draft], SaveResult]:
     """Match each paper to a stored row or an earlier draft; new ones become drafts."""
     items = [(p, _arxiv(p), p.title_key[:1000]) for p in papers if p.title_key]
-    by_arxiv: dict[str, PaperRow] = {}
-    by_title: dict[str, PaperRow] = {}
+    by_arxiv: dict[str, PaperRow | Draft] = {}
+    by_title: dict[str, PaperRow | Draft] = {}
     aids = [a for _, a, _ in items if a]
     keys = [k for _, _, k in items]
     for chunk in _chunks(aids):
@@ -152,11 +150,11 @@ def _merge(session: Session, papers: Sequence[Paper]) -> tuple[list[PaperRow], S
         for row in session.exec(select(PaperRow).where(col(PaperRow.title_key).in_(chunk))):
             by_title[row.title_key] = row
     result = SaveResult()
-    drafts: list[PaperRow] = []
+    drafts: list[Draft] = []
     for paper, aid, key in items:
         row = (by_arxiv.get(aid) if aid else None) or by_title.get(key)
         if row is None:
-            row = _draft(paper, key)
+            row = draft_of(paper, key)
             drafts.append(row)
             by_title[key] = row
         else:
@@ -171,21 +169,7 @@ def _merge(session: Session, papers: Sequence[Paper]) -> tuple[list[PaperRow], S
     return drafts, result
 
 
-def _draft(paper: Paper, key: str) -> PaperRow:
-    return PaperRow(
-        title_key=key,
-        title=paper.title,
-        abstract=paper.abstract,
-        authors=json.dumps(list(paper.authors), ensure_ascii=False),
-        author_count=paper.author_count or len(paper.authors) or None,
-        published=paper.published,
-        upvotes=paper.upvotes,
-        url=paper.url,
-        source=paper.source,
-    )
-
-
-def _enrich(row: PaperRow, paper: Paper, free_arxiv_id: str | None) -> bool:
+def _enrich(row: PaperRow | Draft, paper: Paper, free_arxiv_id: str | None) -> bool:
     """Fill what the stored paper lacks and raise its upvotes; never touch its text."""
     changes: dict[str, object] = {}
     if paper.upvotes is not None and (row.upvotes is None or paper.upvotes > row.upvotes):

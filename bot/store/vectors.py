@@ -58,9 +58,10 @@ def insert_vectors(session: Session, model: str, vectors: dict[str, np.ndarray])
         for key, v in vectors.items()
     ]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for start in range(0, len(rows), _CHUNK // 5):
-        statement = insert(Embedding).values(rows[start : start + _CHUNK // 5])
-        session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    # one executemany of one cached statement (the driver batches it), not a multi-row
+    # VALUES statement compiled afresh per chunk; Core on the table, so no ORM bulk path
+    statement = insert(Embedding.__table__).on_conflict_do_nothing(index_elements=["key"])
+    session.execute(statement, rows)
 
 
 def _chunks(values: Sequence[str]) -> Iterator[list[str]]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from bot.context import Context
+from bot.context import Context, build_context
+from bot.settings import Settings
 from bot.store import papers as paper_store
 from jobs.ingest import discover, ingest_paths, run
 from tests.fakes import FakeEmbedder
@@ -128,3 +131,71 @@ def test_cli_ingest_json_and_missing_path(
     assert data["files"][0]["format"] == "jsonl"
     missing = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2
+
+
+@pytest.fixture
+def gpu_ctx(settings: Settings, embedder: FakeEmbedder) -> Iterator[Context]:
+    """A context whose model "runs on a GPU": ingest encodes the next files ahead."""
+    context = build_context(
+        settings.model_copy(update={"embedding_device": "cuda"}), embedder=embedder
+    )
+    yield context
+    context.db.dispose()
+
+
+def test_reading_ahead_keeps_file_order_failures_and_dedup(
+    gpu_ctx: Context, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encode = embedder.encode
+
+    def slow(texts: list[str], **kwargs: object) -> object:
+        time.sleep(0.05)  # like a GPU: the next files are read and guessed meanwhile
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", slow)
+    inbox = tmp_path / "inbox"
+    _jsonl(inbox / "1.jsonl", [_paper(1), _paper(2)])
+    (inbox / "2.jsonl").write_text("{not json\n")
+    _jsonl(inbox / "3.jsonl", [_paper(2, upvotes=5), _paper(3)])
+    _jsonl(inbox / "4.jsonl", [_paper(3), _paper(4)])
+    (inbox / "5.jsonl").write_bytes((inbox / "4.jsonl").read_bytes())  # a copy, same batch
+    report = ingest_paths(gpu_ctx)
+    names = [Path(f.path).name for f in report.files]
+    assert names == ["1.jsonl", "2.jsonl", "3.jsonl", "4.jsonl", "5.jsonl"]
+    assert [(f.new, f.duplicates) for f in report.files] == [(2, 0), (0, 0), (1, 1), (1, 1), (0, 0)]
+    assert (report.files[1].error or "").startswith("2.jsonl: ")
+    assert report.files[4].skipped and report.failed == 1
+    assert sorted(r.title for r in paper_store.rows_after(gpu_ctx.db, 0)) == [
+        f"Paper number {n}" for n in (1, 2, 3, 4)
+    ]
+    assert sorted(embedder.encoded_texts) == [
+        f"Paper number {n}. Abstract {n} words." for n in (1, 2, 3, 4)
+    ]
+    assert len(gpu_ctx.library) == 4
+
+
+def test_paper_guessed_known_is_embedded_when_its_earlier_file_fails(
+    gpu_ctx: Context, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encode, calls = embedder.encode, []
+
+    def first_call_crashes(texts: list[str], **kwargs: object) -> object:
+        calls.append(list(texts))
+        if len(calls) == 1:
+            raise RuntimeError("model crashed")
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", first_call_crashes)
+    first = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
+    second = _jsonl(tmp_path / "b.jsonl", [_paper(2), _paper(3)])
+    report = ingest_paths(gpu_ctx, [first, second])
+    assert "model crashed" in (report.files[0].error or "") and report.files[1].error is None
+    assert (report.files[1].new, report.files[1].duplicates) == (2, 0)
+    text = "Paper number {0}. Abstract {0} words.".format
+    assert calls[1:] == [[text(3)], [text(2)]]  # b's guess left out a's paper 2; stored later
+    assert sorted(r.title for r in paper_store.rows_after(gpu_ctx.db, 0)) == [
+        "Paper number 2",
+        "Paper number 3",
+    ]
+    again = ingest_paths(gpu_ctx, [first])
+    assert (again.new, again.duplicates, again.failed) == (1, 1, 0)
