@@ -19,28 +19,31 @@ file seen before is asked about again just before it is stored (a copy in the sa
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from bot.context import Context
-from bot.digests import DigestError, ParseResult, parse_file
-from bot.library import Library
-from bot.models import DigestFile
+from bot.digests import DigestError, parse_file
 from bot.store import papers as paper_store
+from jobs.ingest_ahead import (
+    Batch,
+    Job,
+    Progress,
+    Read,
+    prepare,
+    refresh_quietly,
+    vectors_for,
+)
 
 __all__ = ["FileReport", "IngestReport", "Progress", "discover", "ingest_paths", "run"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]  # (file name, papers embedded so far, to embed)
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".download", "~")
 _AHEAD = 2  # files parsed in the background while the current one is embedded
 
@@ -119,10 +122,10 @@ def ingest_paths(
     # on the CPU the model already has every core: encoding beside the store only contends
     embed_ahead = concurrent and ctx.settings.embedding_device != "cpu"
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read")
-    batch = _Batch(progress, ThreadPoolExecutor(1, "ingest-embed") if embed_ahead else None)
+    batch = Batch(progress, ThreadPoolExecutor(1, "ingest-embed") if embed_ahead else None)
     try:
         targets = _targets(roots, report_missing=paths is not None)
-        queue: deque[_Job | FileReport] = deque()
+        queue: deque[Job | FileReport] = deque()
         _fill(ctx, worker, batch, targets, queue)
         while queue:
             item = queue.popleft()
@@ -138,7 +141,7 @@ def ingest_paths(
             report.failed += result.file.error is not None and not result.file.skipped
             report.new_paper_ids.extend(result.new_ids)
             if result.new_ids and concurrent:
-                worker.submit(_refresh_quietly, ctx.library)
+                worker.submit(refresh_quietly, ctx.library)
     finally:
         worker.shutdown(wait=True, cancel_futures=True)
         if batch.embedder is not None:
@@ -147,50 +150,6 @@ def ingest_paths(
         ctx.library.refresh()  # what the worker has not indexed yet (usually nothing)
     report.seconds = time.perf_counter() - started
     return report
-
-
-@dataclass
-class _Ahead:
-    """Vectors being encoded for a file before its transaction, for the texts guessed new."""
-
-    texts: list[str]
-    vectors: Future[np.ndarray]
-
-
-@dataclass
-class _Read:
-    """A parsed file, with the vectors being encoded ahead for it (if any)."""
-
-    parsed: ParseResult
-    ahead: _Ahead | None = None
-
-
-@dataclass
-class _Job:
-    """A file on its way in: hashed, looked up, and (unless seen before) being read."""
-
-    path: Path
-    content_hash: str = ""
-    unreadable: str | None = None
-    seen: DigestFile | None = None
-    read: Future[_Read] | None = None
-
-    def discard(self) -> None:
-        """Stop the work started for a file that will not be stored."""
-        if self.read is None or self.read.cancel() or self.read.exception() is not None:
-            return
-        if (ahead := self.read.result().ahead) is not None:
-            ahead.vectors.cancel()
-
-
-@dataclass
-class _Batch:
-    """What the reader thread carries from file to file of one ingest run."""
-
-    progress: Progress | None
-    embedder: ThreadPoolExecutor | None  # None: no encoding ahead (CPU model, dry run, …)
-    arxiv_ids: set[str] = field(default_factory=set)
-    title_keys: set[str] = field(default_factory=set)
 
 
 def _targets(roots: list[Path], *, report_missing: bool) -> Iterator[Path | FileReport]:
@@ -206,57 +165,13 @@ def _targets(roots: list[Path], *, report_missing: bool) -> Iterator[Path | File
 def _fill(
     ctx: Context,
     worker: ThreadPoolExecutor,
-    batch: _Batch,
+    batch: Batch,
     targets: Iterator[Path | FileReport],
-    queue: deque[_Job | FileReport],
+    queue: deque[Job | FileReport],
 ) -> None:
     """Queue the next targets, up to `_AHEAD`, each file's reading started on the worker."""
     while len(queue) < _AHEAD and (item := next(targets, None)) is not None:
-        queue.append(item if isinstance(item, FileReport) else _prepare(ctx, worker, batch, item))
-
-
-def _prepare(ctx: Context, worker: ThreadPoolExecutor, batch: _Batch, path: Path) -> _Job:
-    """Hash the file and, unless it was seen before, start reading it on the worker."""
-    job = _Job(path)
-    try:
-        job.content_hash = _content_hash(path)
-    except OSError as exc:
-        job.unreadable = f"{path}: cannot read ({exc.strerror or exc})"
-        return job
-    job.seen = paper_store.find_digest_file(ctx.db, job.content_hash)
-    if job.seen is None:
-        job.read = worker.submit(_read, ctx, path, batch)
-    return job
-
-
-def _read(ctx: Context, path: Path, batch: _Batch) -> _Read:
-    """Parse a file (on the worker) and start encoding the papers that look new."""
-    read = _Read(parse_file(path))
-    if batch.embedder is None:
-        return read
-    try:
-        texts = paper_store.texts_to_embed(
-            ctx.db,
-            read.parsed.papers,
-            model=ctx.embedder.name,
-            arxiv_ids=batch.arxiv_ids,
-            title_keys=batch.title_keys,
-        )
-        if texts:
-            texts.sort(key=len)  # the order `save_digest` encodes in
-            vectors = batch.embedder.submit(_encode, ctx, path.name, texts, batch.progress)
-            read.ahead = _Ahead(texts, vectors)
-    except Exception:  # only a guess: the file's transaction encodes what it needs
-        log.warning("ingest %s: could not embed ahead", path, exc_info=True)
-    return read
-
-
-def _refresh_quietly(library: Library) -> None:
-    """Index committed papers early; a failure is left to the refresh after the batch."""
-    try:
-        library.refresh()
-    except Exception:
-        log.warning("ingest: background library refresh failed", exc_info=True)
+        queue.append(item if isinstance(item, FileReport) else prepare(ctx, worker, batch, item))
 
 
 @dataclass
@@ -265,7 +180,7 @@ class _Outcome:
     new_ids: list[int] = field(default_factory=list)
 
 
-def _ingest_file(ctx: Context, job: _Job, *, progress: Progress | None, dry_run: bool) -> _Outcome:
+def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: bool) -> _Outcome:
     path, content_hash = job.path, job.content_hash
     report = FileReport(path=str(path))
     if job.unreadable is not None:
@@ -280,7 +195,7 @@ def _ingest_file(ctx: Context, job: _Job, *, progress: Progress | None, dry_run:
         log.info("ingest %s: skipped (seen before as %s)", path, seen.path)
         return _Outcome(report)
     try:
-        read = job.read.result() if job.read is not None else _Read(parse_file(path))
+        read = job.read.result() if job.read is not None else Read(parse_file(path))
         parsed = read.parsed
         report.format, report.papers = parsed.format, len(parsed.papers)
         saved = paper_store.save_digest(
@@ -291,7 +206,7 @@ def _ingest_file(ctx: Context, job: _Job, *, progress: Progress | None, dry_run:
             path=str(path),
             format=parsed.format,
             dry_run=dry_run,
-            encode=lambda texts: _vectors(ctx, path.name, texts, read.ahead, progress),
+            encode=lambda texts: vectors_for(ctx, path.name, texts, read.ahead, progress),
         )
     except DigestError as exc:
         report.error = f"{path.name}: {exc}"
@@ -321,44 +236,6 @@ def _ingest_file(ctx: Context, job: _Job, *, progress: Progress | None, dry_run:
         len(parsed.problems),
     )
     return _Outcome(report, [] if dry_run else saved.new_ids)
-
-
-def _vectors(
-    ctx: Context, name: str, texts: list[str], ahead: _Ahead | None, progress: Progress | None
-) -> np.ndarray:
-    """Vectors for `texts`: those encoded ahead (waiting for them), the rest encoded now."""
-    if ahead is None:
-        return _encode(ctx, name, texts, progress)
-    vectors = ahead.vectors.result()  # the model's error, if it failed, fails this file
-    if texts == ahead.texts:
-        return vectors
-    found = dict(zip(ahead.texts, vectors, strict=True))
-    rest = [t for t in texts if t not in found]
-    if rest:
-        found.update(zip(rest, _encode(ctx, name, rest, progress), strict=True))
-    return np.stack([found[t] for t in texts])
-
-
-def _encode(ctx: Context, name: str, texts: list[str], progress: Progress | None) -> np.ndarray:
-    if progress is None:
-        return ctx.embedder.encode(texts)
-    done = 0
-    progress(name, 0, len(texts))
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        progress(name, done, len(texts))
-
-    return ctx.embedder.encode(texts, progress=advance)
-
-
-def _content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 async def run(ctx: Context, *, dry_run: bool = False) -> IngestReport:
