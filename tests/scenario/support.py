@@ -25,9 +25,8 @@ async def received(
     return calls
 
 
-def block_texts(body: dict[str, Any]) -> str:
-    """Every text in a message's or view's blocks, joined (for `in` assertions)."""
-    blocks = body.get("blocks") or (body.get("view") or {}).get("blocks") or []
+def all_texts(node: Any) -> list[str]:
+    """Every `text` string anywhere in a block tree, depth first."""
     out: list[str] = []
 
     def walk(node: Any) -> None:
@@ -40,5 +39,11 @@ def block_texts(body: dict[str, Any]) -> str:
             for item in node:
                 walk(item)
 
-    walk(blocks)
-    return "\n".join(out)
+    walk(node)
+    return out
+
+
+def block_texts(body: dict[str, Any]) -> str:
+    """Every text in a message's or view's blocks, joined (for `in` assertions)."""
+    blocks = body.get("blocks") or (body.get("view") or {}).get("blocks") or []
+    return "\n".join(all_texts(blocks))

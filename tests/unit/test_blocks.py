@@ -10,6 +10,7 @@ from bot.library import PaperView, SearchHit
 from bot.profile_view import InterestView, MemberView, PaperRef, ProfileView
 from bot.slack import blocks
 from bot.slack.blocks.text import fit_mrkdwn
+from tests.scenario.support import all_texts
 
 NASTY = "<!channel> <@U123> *bold* & co"
 WHEN = datetime(2024, 6, 10, 9, 0)
@@ -47,20 +48,7 @@ def dumped(message: blocks.Message) -> str:
 
 
 def texts(kwargs: dict) -> list[str]:
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                out.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(kwargs["blocks"])
-    return out
+    return all_texts(kwargs["blocks"])
 
 
 def test_escape_mrkdwn_neutralizes_mentions_and_links():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.library import PaperView
 from bot.slack.blocks import ids
 from bot.slack.blocks.text import (
     MAX_BUTTON_VALUE,
@@ -48,19 +49,7 @@ __all__ = [
 ]
 
 
-class PaperLike(Protocol):
-    id: int
-    title: str
-    abstract: str
-    authors: tuple[str, ...]
-    author_count: int | None
-    published: date | None
-    upvotes: int | None
-    url: str | None
-    arxiv_id: str | None
-
-
-def paper_link(paper: PaperLike) -> str:
+def paper_link(paper: PaperView) -> str:
     """The paper's title as a mrkdwn link (escaped), bold when it has no URL."""
     title = escaped(paper.title, 300)
     url = safe_url(paper.url) or (
@@ -69,7 +58,7 @@ def paper_link(paper: PaperLike) -> str:
     return f"*<{url}|{title}>*" if url else f"*{title}*"
 
 
-def paper_context(paper: PaperLike) -> str:
+def paper_context(paper: PaperView) -> str:
     """Authors (three, then "et al."), date and upvotes as one escaped line."""
     parts = []
     if paper.authors:
