@@ -66,7 +66,8 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
         fail(str(error).splitlines()[0])
     configure_logging(settings)
     # The loop acks Slack while worker threads run the database and the model; a shorter
-    # GIL switch interval hands it back sooner (ack p99 under load: ~107 → ~90 ms, bench).
+    # GIL switch interval hands it back sooner (bench_ack, PostgreSQL, paired runs: p99
+    # 107/107 → 89/94 ms; single runs on this 2-core machine vary by ±15 ms).
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
     ctx = build_context(settings)
