@@ -19,7 +19,6 @@ from bot.slack.command_parser import (
     Command,
     Digest,
     Follow,
-    Help,
     Interests,
     Mute,
     Search,
@@ -71,8 +70,6 @@ def run_command(
         case Since(since):
             start = datetime.combine(since, time())
             return blocks.member_digest_message(digest.build_member_digest(*who, since=start))
-        case Help():
-            return blocks.help_message()
     return blocks.help_message()
 
 

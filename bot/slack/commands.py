@@ -23,6 +23,7 @@ from bot.slack.command_parser import (
     ChannelOff,
     ChannelOn,
     ChannelStatus,
+    Help,
     SettingsCmd,
     parse_command,
 )
@@ -54,6 +55,8 @@ async def _dispatch(
 ) -> Message | None:
     team, user = command.get("team_id", ""), command["user_id"]
     cmd = parse_command(command.get("text") or "", today=datetime.now(UTC).date())
+    if isinstance(cmd, Help):  # needs no member, database or Slack lookup: answer at once
+        return blocks.help_message()
     if isinstance(cmd, SettingsCmd):
         await open_settings(ctx, client, team, user, command["trigger_id"], zones=zones)
         return None

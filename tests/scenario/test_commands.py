@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.slack.app import build_app
 from bot.slack.server import build_web_app
 from bot.store import channels
+from bot.store import members as member_store
 from tests.fake_slack import FakeSlack
 from tests.payloads import send, slash_command
 from tests.scenario.conftest import drain
@@ -158,19 +159,26 @@ async def test_channel_commands_in_a_dm_are_refused_by_the_service(http, fake_sl
 
 async def test_slack_timezone_is_asked_once_per_user(http, fake_slack, ctx: Context):
     fake_slack.set_user("U1", tz="America/New_York")
-    await papers(http, fake_slack, "help")
+    await papers(http, fake_slack, "interests")
     await papers(http, fake_slack, "interests")
     assert len(fake_slack.calls("users.info")) == 1  # the second command used the cache
     assert members.profile(ctx, "T1", "U1").member.timezone == "America/New_York"
-    await papers(http, fake_slack, "help", user_id="U2")
+    await papers(http, fake_slack, "interests", user_id="U2")
     assert [c["user"] for c in fake_slack.calls("users.info")] == ["U1", "U2"]
 
 
 async def test_a_failed_timezone_lookup_is_asked_again(http, fake_slack):
     fake_slack.fail_next("users.info", error="user_not_found")
-    await papers(http, fake_slack, "help")
-    await papers(http, fake_slack, "help")
+    await papers(http, fake_slack, "interests")
+    await papers(http, fake_slack, "interests")
     assert len(fake_slack.calls("users.info")) == 2
+
+
+async def test_help_answers_without_touching_slack_or_the_database(http, fake_slack, ctx: Context):
+    reply = await papers(http, fake_slack, "help")
+    assert "/papers" in block_texts(reply)
+    assert fake_slack.calls("users.info") == []
+    assert member_store.load_states(ctx.db, "T1", ["U1"]) == {}
 
 
 async def test_replies_go_over_the_clients_pooled_session(ctx: Context, fake_slack):
