@@ -95,6 +95,10 @@ class PaperIndex:
         self._matrix = grown
         self._half, self._half_n = None, 0  # rebuilt at the next large search
 
+    def positions(self, paper_ids: Sequence[int]) -> list[int | None]:
+        """Each paper's row in the index, or None for a paper it does not hold."""
+        return [self._position.get(int(i)) for i in paper_ids]
+
     def vectors(self, paper_ids: Sequence[int]) -> np.ndarray:
         """Rows for `paper_ids`, in the order given (KeyError for an unknown id)."""
         positions = [self._position[int(i)] for i in paper_ids]

@@ -283,9 +283,9 @@ class Library:
             return out
         with self._lock:
             index = self.index
-            where = {int(i): n for n, i in enumerate(index.ids.tolist())}
-            columns = [n for n, i in enumerate(paper_ids) if int(i) in where]
-            positions = [where[int(paper_ids[n])] for n in columns]
+            found = index.positions(paper_ids)
+            columns = [n for n, position in enumerate(found) if position is not None]
+            positions = [found[n] for n in columns]
             for row, text in enumerate(texts):
                 out[row, columns] = index.lexical.coverage(text)[positions]
         return out

@@ -39,6 +39,7 @@ def test_incremental_adds_grow_beyond_capacity_and_keep_rows() -> None:
     assert len(index) == 3000
     np.testing.assert_allclose(index.vectors([3000, 1]), vectors[[2999, 0]], rtol=1e-6)
     assert index.dense(vectors[2500], 1)[0].tolist() == [2501]
+    assert index.positions([3000, 1, 99999]) == [2999, 0, None]
 
 
 def test_vectors_are_normalised_on_add() -> None:

@@ -170,3 +170,17 @@ def test_a_late_commit_below_the_watermark_is_picked_up(library: Library, ctx: C
         session.add(PaperRow(id=7, title="Seven Late Tides", title_key="seven late tides"))
     assert library.refresh() == 1 and library.refresh() == 0
     assert library.search("seven late tides")[0].paper.id == 7
+
+
+def test_lexical_coverage_scores_words_per_paper_and_zero_for_unknown_ids(
+    library: Library,
+) -> None:
+    ids = library.ids_ingested_between(datetime(2000, 1, 1), utcnow() + timedelta(days=1))
+    titles = library.papers(ids)
+    revcol = next(i for i in ids if titles[i].title.startswith("RevCol"))
+    diffusion = next(i for i in ids if titles[i].title.startswith("Diffusion"))
+    unknown = max(ids) + 1000
+    coverage = library.lexical_coverage(["reversible column"], [diffusion, unknown, revcol])
+    assert coverage.shape == (1, 3)
+    assert coverage[0, 2] > 0
+    assert coverage[0, 0] == 0 and coverage[0, 1] == 0
