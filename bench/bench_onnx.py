@@ -13,11 +13,10 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from bench.bench_retrieval_quality import SEEDS, _known_items, _scores
+from bench.bench_retrieval_quality import SEEDS, _known_items, _scores, abstract_index
 from bench.common import Figure, Report, timed
 from bot.digests import parse_file
 from bot.embedder import SentenceTransformerEmbedder
-from bot.index import PaperIndex
 
 SECTION = "ONNX backend (EMBEDDING_BACKEND=onnx) vs torch"
 ROUNDS = 5
@@ -27,12 +26,8 @@ CACHE = Path(__file__).resolve().parent / ".cache" / "models"
 def _dense_mrr(embedder: SentenceTransformerEmbedder) -> tuple[float, float]:
     """Dense title → abstract MRR and R@1 on the seeds with this embedder."""
     papers = _known_items()
-    abstracts = embedder.encode([p.abstract for p in papers])
-    titles = embedder.encode([p.title for p in papers])
-    n = len(papers)
-    index = PaperIndex(embedder.dim)
-    index.add(list(range(n)), abstracts, [p.abstract for p in papers], [""] * n, [0] * n)
-    return _scores([index.dense(titles[i], n) for i in range(n)])
+    index, titles = abstract_index(embedder, papers)
+    return _scores([index.dense(titles[i], len(papers)) for i in range(len(papers))])
 
 
 def run(report: Report) -> None:

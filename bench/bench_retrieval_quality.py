@@ -13,7 +13,7 @@ import numpy as np
 
 from bench.common import Figure, Report
 from bot.digests import parse_file
-from bot.embedder import SentenceTransformerEmbedder
+from bot.embedder import Embedder, SentenceTransformerEmbedder
 from bot.index import PaperIndex, Ranking
 from bot.papers import Paper
 
@@ -39,6 +39,16 @@ def _scores(rankings: list[Ranking]) -> tuple[float, float]:
     return float(np.mean(reciprocal)), float(np.mean(np.array(reciprocal) == 1.0))
 
 
+def abstract_index(embedder: Embedder, papers: list[Paper]) -> tuple[PaperIndex, np.ndarray]:
+    """An index of the papers' abstracts (paper i has id i) and their titles' vectors."""
+    abstracts = embedder.encode([p.abstract for p in papers])
+    titles = embedder.encode([p.title for p in papers])
+    n = len(papers)
+    index = PaperIndex(embedder.dim)
+    index.add(list(range(n)), abstracts, [p.abstract for p in papers], [""] * n, [0] * n)
+    return index, titles
+
+
 def run(report: Report) -> None:
     """Score dense, lexical and hybrid known-item search on the seed digests."""
     papers = _known_items() if SEEDS.is_dir() else []
@@ -46,11 +56,8 @@ def run(report: Report) -> None:
         report.note(SECTION, "skipped: ../shared/seeds is absent")
         return
     embedder = SentenceTransformerEmbedder()
-    abstracts = embedder.encode([p.abstract for p in papers])
-    titles = embedder.encode([p.title for p in papers])
+    index, titles = abstract_index(embedder, papers)
     n = len(papers)
-    index = PaperIndex(embedder.dim)
-    index.add(list(range(n)), abstracts, [p.abstract for p in papers], [""] * n, [0] * n)
     runs = {
         "dense": [index.dense(titles[i], n) for i in range(n)],
         "lexical (BM25)": [index.lexical_top(p.title, n) for p in papers],
