@@ -54,9 +54,14 @@ def _record(n: int, title: str, abstract: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def bolt_app(ctx: Context, fake_slack: FakeSlack) -> AsyncApp:
+def client(fake_slack: FakeSlack) -> AsyncWebClient:
+    """A Web API client pointed at the fake Slack."""
+    return AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
+
+
+@pytest.fixture
+def bolt_app(ctx: Context, client: AsyncWebClient) -> AsyncApp:
     """The app, its Web API client pointed at the fake."""
-    client = AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
     return build_app(ctx, client=client)
 
 

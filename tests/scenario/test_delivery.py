@@ -40,11 +40,6 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
 
 
 @pytest.fixture
-def client(fake_slack: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
-
-
-@pytest.fixture
 def papers(ctx: Context, tmp_path: Path) -> None:
     path = tmp_path / "digest.jsonl"
     path.write_text("\n".join(json.dumps({"title": t, "abstract": a}) for t, a in PAPERS))

@@ -33,11 +33,6 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
     return FakeClock(start)
 
 
-@pytest.fixture
-def client(fake_slack: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
-
-
 @pytest.fixture(autouse=True)
 def team(ctx: Context, tmp_path: Path) -> None:
     path = tmp_path / "digest.jsonl"
