@@ -61,14 +61,13 @@ def parse_command(
     ] = False,
 ) -> None:
     """Parse a digest file and print its papers (nothing is stored)."""
-    err = Console(stderr=True)
     try:
         result = parse_file(path, format=format)
     except DigestError as error:
         typer.secho(f"error: {path}: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None
     for problem in result.problems:
-        err.print(f"warning: {path}: {problem}", markup=False, highlight=False)
+        typer.echo(f"warning: {path}: {problem}", err=True)
     if as_json:
         json.dump(
             [paper.to_json() for paper in result.papers], sys.stdout, ensure_ascii=False, indent=2
