@@ -208,7 +208,7 @@ def build_channel_digest(
     by_paper: dict[int, list[ChannelMatch]] = {}
     for (uid, member), matches in zip(members, found, strict=True):
         for m in matches:
-            reason = _reason(member.sources[m.source], m.score)
+            reason = _reason(member.sources[m.source], m.similarity)
             by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
     order = sorted(by_paper, key=lambda p: -max(c.score for c in by_paper[p]))
     kept = [order[i] for i in collapse_duplicates(vectors[order], limit=limit)]
@@ -264,15 +264,17 @@ def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.
     return bonus
 
 
-def _reason(source: Source, score: float) -> str:
+def _reason(source: Source, similarity: float) -> str:
+    """Why a paper matched: the vector that matched best and its similarity (cosine plus
+    its lexical bonus, at most 1; the popularity bonus and 👎 penalty only move the rank)."""
     label = truncate(source.label, 90)
     if source.kind == "interest":
-        return f"matches your interest *{label}* ({score:.2f})"
+        return f"matches your interest *{label}* ({similarity:.2f})"
     if source.kind == "seed":
-        return f"like your seed paper *{label}* ({score:.2f})"
+        return f"like your seed paper *{label}* ({similarity:.2f})"
     if source.kind == "liked_group":
-        return f"like the {source.size} papers you 👍'd, such as *{label}* ({score:.2f})"
-    return f"like *{label}* that you 👍'd ({score:.2f})"
+        return f"like the {source.size} papers you 👍'd, such as *{label}* ({similarity:.2f})"
+    return f"like *{label}* that you 👍'd ({similarity:.2f})"
 
 
 def _items(
@@ -289,6 +291,6 @@ def _items(
         query = member.positives[pick.source]
         chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
         text = summarize(group, rows, query, avoid=chosen)
-        reason = _reason(member.sources[pick.source], pick.score)
+        reason = _reason(member.sources[pick.source], pick.similarity)
         items.append(DigestItem(paper, round(pick.score, 4), reason, text, line))
     return items

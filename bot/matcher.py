@@ -36,7 +36,7 @@ __all__ = [
 NEGATIVE_MARGIN = 0.5  # 👎 similarity below this costs nothing
 NEGATIVE_WEIGHT = 1.0  # each unit of similarity above the margin costs this much score
 POPULARITY_MAX = 0.02  # the most upvotes can add to a score
-LEXICAL_WEIGHT = 0.25  # the most an interest's words add to its cosine (chosen on seed page 0)
+LEXICAL_WEIGHT = 0.3  # the most an interest's words add to its cosine (chosen on the seeds)
 DUPLICATE_SIMILARITY = 0.95  # two papers closer than this are one paper
 BLOCK_ELEMENTS = 1 << 22  # similarity cells per chunk (16 MiB of float32)
 
@@ -77,18 +77,20 @@ def popularity_bonus(upvotes: Sequence[int | None]) -> np.ndarray:
     return votes * (POPULARITY_MAX / top) if top > 0 else np.zeros_like(votes)
 
 
-def lexical_bonus(coverage: np.ndarray) -> np.ndarray:
-    """Squash BM25 coverage into a bounded bonus: `LEXICAL_WEIGHT · min(coverage, 1)`.
+def lexical_bonus(coverage: np.ndarray, weight: float = LEXICAL_WEIGHT) -> np.ndarray:
+    """Squash BM25 coverage into a bounded bonus: `weight · min(coverage, 1)`.
 
     Args:
         coverage: BM25 of an interest line against papers, divided by what a paper holding
             each of the line's words once, at average length, would score (see
             `bot.lexical.LexicalIndex.coverage`); 0 means no word in common.
+        weight: the most the bonus can be; the product uses `LEXICAL_WEIGHT` (the
+            quality bench passes others to choose it).
 
     Returns:
-        A float32 array of the same shape, in [0, LEXICAL_WEIGHT].
+        A float32 array of the same shape, in [0, weight].
     """
-    return (LEXICAL_WEIGHT * np.clip(coverage, 0.0, 1.0)).astype(np.float32)
+    return (weight * np.clip(coverage, 0.0, 1.0)).astype(np.float32)
 
 
 def match(

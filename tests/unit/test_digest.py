@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def test_two_unrelated_interests_are_both_served_with_the_right_reason(ctx, ids)
     by_title = {i.paper.title: i for i in digest.items}
     assert set(by_title) == {c["title"] for c in CORPUS[:4]}
     assert [i.score for i in digest.items] == sorted((i.score for i in digest.items), reverse=True)
-    assert by_title[CORPUS[0]["title"]].reason.startswith(f"matches your interest *{VIDEO}* (0.")
+    reason = by_title[CORPUS[0]["title"]].reason
+    assert re.fullmatch(rf"matches your interest \*{VIDEO}\* \((0\.\d\d|1\.00)\)", reason)
     assert f"*{PROTEIN}*" in by_title[CORPUS[2]["title"]].reason
     assert digest.note is None
 
@@ -109,7 +111,10 @@ def test_max_papers_and_threshold(ctx, ids) -> None:
     _follow(ctx, VIDEO, PROTEIN)
     members.update_settings(ctx, T, U, max_papers=2)
     assert len(_titles(ctx)) == 2
-    # cosine + word bonus is capped at 1; without the upvote bonus nothing exceeds it
+
+
+def test_nothing_above_the_bar_is_said_and_names_the_closest_on_request(ctx, ids) -> None:
+    _follow(ctx, "protein language models")  # close to one paper, but below 1.0
     members.update_settings(ctx, T, U, threshold=1.0, popularity_boost=False)
     digest = build_member_digest(ctx, T, U)
     assert digest.items == [] and digest.note == "Nothing above your bar today."
