@@ -36,6 +36,7 @@ from tests.payloads import SECRET, signed_headers, slash_command
 SECTION = "Slash-command ack latency (50 concurrent)"
 CONCURRENCY = 50
 ROUNDS = 10
+PASSES = 3  # measurements per backend; the checked p99 is their median
 WARM_UP = 4
 TARGET_P99_MS = 100.0
 BENCH_DB = "paperboy_bench"
@@ -138,7 +139,7 @@ def _ready() -> None:
     """Run once in the generator process so it has imported this module before timing."""
 
 
-def _measure(base: str, fake: FakeSlack) -> tuple[list[float], float]:
+def _measure(base: str, fake: FakeSlack, pass_: int) -> tuple[list[float], float]:
     """Ack times of ROUNDS × CONCURRENCY commands, and seconds until every answer arrived.
 
     Every request is built and signed before the first round. The generator runs in a
@@ -149,19 +150,20 @@ def _measure(base: str, fake: FakeSlack) -> tuple[list[float], float]:
 
     def body(round_: int, i: int) -> str:
         text = "help" if i % 2 else f"{QUERIES[i % len(QUERIES)]} {round_}"
-        url = fake.response_url(f"r{round_}-{i}")
+        url = fake.response_url(f"p{pass_}-r{round_}-{i}")
         return slash_command(text, response_url=url, user_id=f"U{i:03d}").body
 
+    before = len(fake.calls("respond"))
     # warm-up: the first search loads the model in the server; wait for its answers
     asyncio.run(_burst(base, [[_signed(body(-1, i)) for i in range(WARM_UP)]]))
-    asyncio.run(_answers(fake, WARM_UP))
+    asyncio.run(_answers(fake, before + WARM_UP))
     rounds = [[_signed(body(r, i)) for i in range(CONCURRENCY)] for r in range(ROUNDS)]
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as generator:
         generator.submit(_ready).result()
         started = time.monotonic()
         samples = generator.submit(_fire, base, rounds).result()
-        asyncio.run(_answers(fake, WARM_UP + ROUNDS * CONCURRENCY))
+        asyncio.run(_answers(fake, before + WARM_UP + ROUNDS * CONCURRENCY))
         answered = time.monotonic() - started
     return samples, answered
 
@@ -206,21 +208,26 @@ def run(report: Report) -> None:
             fake.reset()
             try:
                 with _server(url, fake, Path(tmp)) as base:
-                    samples, answered = _measure(base, fake)
+                    passes = [_measure(base, fake, n) for n in range(PASSES)]
             finally:
                 if name == "PostgreSQL" and os.environ.get("PAPERBOY_TEST_POSTGRES_URL"):
                     _postgres_database(os.environ["PAPERBOY_TEST_POSTGRES_URL"], create=False)
-            pct = percentiles(samples)
+            pcts = [percentiles(samples) for samples, _ in passes]
+            p99s = sorted(pct[99] for pct in pcts)
             answers = len(fake.calls("respond"))
             report.check(
                 SECTION,
-                f"{name}: ack p99, {len(samples)} commands",
-                pct[99],
+                f"{name}: ack p99 (median of {PASSES} passes of {ROUNDS * CONCURRENCY} commands)",
+                p99s[len(p99s) // 2],
                 target=TARGET_P99_MS,
                 higher_is_better=False,
                 fmt="{:.1f} ms",
-                baseline=f"p50 {pct[50]:.1f} ms, max {max(samples) * 1000:.1f} ms; "
-                f"{answers} answers via response_url within {answered:.1f}s",
+                baseline="p99 per pass "
+                + " / ".join(f"{pct[99]:.1f}" for pct in pcts)
+                + " ms; p50 "
+                + " / ".join(f"{pct[50]:.1f}" for pct in pcts)
+                + f" ms; {answers} answers via response_url, the last "
+                + f"{max(seconds for _, seconds in passes):.1f}s after its pass began",
             )
     report.note(
         SECTION,
@@ -228,5 +235,11 @@ def run(report: Report) -> None:
         "`/papers <query>`, 50 distinct users) to `paperboy serve --http` in a subprocess, "
         "from a generator process of its own (requests signed beforehand) on the same cores; "
         "empty library, so each search costs its query embedding but ranks nothing. Slack "
-        f"allows 3 s; the target is {TARGET_P99_MS:.0f} ms.",
+        f"allows 3 s; the target is {TARGET_P99_MS:.0f} ms. Listener work runs through "
+        "`AckFirst` (bot/slack/common.py): at most 2 items at once, each started only while "
+        "no request awaits its ack (or after 0.25 s); and once the model and index are loaded "
+        "at start-up the heap is frozen (`gc.freeze`), since a full collection over the "
+        "model's ~500k objects pauses the loop ~0.25 s. Before both (work straight to "
+        "`asyncio.to_thread`, lazy model, same bench on this machine) single passes had p99 "
+        "85–131 ms on SQLite and 101–156 ms on PostgreSQL.",
     )

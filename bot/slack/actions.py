@@ -6,7 +6,6 @@ become "noted — fewer like this"); elsewhere the voter gets an ephemeral note.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import date
@@ -20,7 +19,7 @@ from bot.slack import blocks
 from bot.slack.blocks import Message, ids
 from bot.slack.command_handlers import more_like, search_page
 from bot.slack.command_parser import Search
-from bot.slack.common import answer
+from bot.slack.common import ack_first, answer
 
 __all__ = ["register"]
 
@@ -31,6 +30,7 @@ _EPHEMERAL = {"replace_original": False, "response_type": "ephemeral"}
 
 def register(app: AsyncApp, ctx: Context) -> None:
     """Register the paper buttons' listeners."""
+    work = ack_first(app)
 
     @app.action(_FEEDBACK)
     async def vote(
@@ -40,16 +40,14 @@ def register(app: AsyncApp, ctx: Context) -> None:
         kind, paper_id = _KINDS[action["action_id"]], int(action["value"])
         message = _dm_message(body)
         who = (ctx, context.team_id or "", context.user_id)
-        work = asyncio.to_thread(_vote, *who, paper_id, kind, message)
-        await answer(respond, work, **({"replace_original": True} if message else _EPHEMERAL))
+        voted = work.run(_vote, *who, paper_id, kind, message)
+        await answer(respond, voted, **({"replace_original": True} if message else _EPHEMERAL))
 
     @app.action(ids.PAPER_MORE_LIKE)
     async def more(ack: Any, action: dict[str, Any], context: Any, respond: Any) -> None:
         await ack()
         who = (ctx, context.team_id or "", context.user_id)
-        await answer(
-            respond, asyncio.to_thread(more_like, *who, int(action["value"])), **_EPHEMERAL
-        )
+        await answer(respond, work.run(more_like, *who, int(action["value"])), **_EPHEMERAL)
 
     @app.action(ids.SEARCH_MORE)
     async def next_page(ack: Any, action: dict[str, Any], context: Any, respond: Any) -> None:
@@ -58,7 +56,7 @@ def register(app: AsyncApp, ctx: Context) -> None:
         since = date.fromisoformat(page["s"]) if page.get("s") else None
         cmd = Search(page["q"], since=since, offset=int(page["o"]))
         who = (ctx, context.team_id or "", context.user_id)
-        await answer(respond, asyncio.to_thread(search_page, *who, cmd), replace_original=True)
+        await answer(respond, work.run(search_page, *who, cmd), replace_original=True)
 
 
 def _dm_message(body: dict[str, Any]) -> dict[str, Any] | None:

@@ -6,7 +6,6 @@ itself (`settings` opens a modal, `channel …` checks the bot is in the channel
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from bot.slack.command_parser import (
     SettingsCmd,
     parse_command,
 )
-from bot.slack.common import TimezoneCache, answer, responder, timezones
+from bot.slack.common import AckFirst, TimezoneCache, ack_first, answer, responder, timezones
 
 __all__ = ["open_settings", "register"]
 
@@ -38,7 +37,7 @@ NOT_IN_CHANNEL = (
 
 def register(app: AsyncApp, ctx: Context) -> None:
     """Register the `/papers` listener."""
-    zones = timezones(app)
+    zones, work = timezones(app), ack_first(app)
 
     @app.command("/papers")
     async def papers(
@@ -46,27 +45,30 @@ def register(app: AsyncApp, ctx: Context) -> None:
     ) -> None:
         await ack()
         reply = responder(client, respond)
-        work = _dispatch(ctx, client, command, zones)
-        await answer(reply, work, response_type="ephemeral")
+        await answer(reply, _dispatch(ctx, client, command, zones, work), response_type="ephemeral")
 
 
 async def _dispatch(
-    ctx: Context, client: AsyncWebClient, command: dict[str, Any], zones: TimezoneCache
+    ctx: Context,
+    client: AsyncWebClient,
+    command: dict[str, Any],
+    zones: TimezoneCache,
+    work: AckFirst,
 ) -> Message | None:
     team, user = command.get("team_id", ""), command["user_id"]
     cmd = parse_command(command.get("text") or "", today=datetime.now(UTC).date())
     if isinstance(cmd, Help):  # needs no member, database or Slack lookup: answer at once
         return blocks.help_message()
     if isinstance(cmd, SettingsCmd):
-        await open_settings(ctx, client, team, user, command["trigger_id"], zones=zones)
+        await open_settings(ctx, client, team, user, command["trigger_id"], zones=zones, work=work)
         return None
     if isinstance(cmd, ChannelOn | ChannelOff | ChannelStatus):
         channel = command.get("channel_id", "")  # a DM is refused by the channel service
         if not channel.startswith("D") and not await _bot_is_in(client, channel):
             return notice(NOT_IN_CHANNEL)
-        return await asyncio.to_thread(channel_change, ctx, team, channel, cmd)
+        return await work.run(channel_change, ctx, team, channel, cmd)
     timezone = await zones.get(client, user)
-    return await asyncio.to_thread(run_command, ctx, team, user, cmd, timezone=timezone)
+    return await work.run(run_command, ctx, team, user, cmd, timezone=timezone)
 
 
 async def open_settings(
@@ -77,6 +79,7 @@ async def open_settings(
     trigger_id: str,
     *,
     zones: TimezoneCache,
+    work: AckFirst,
 ) -> None:
     """Open the settings modal, time zone defaulting to the member's Slack `tz`.
 
@@ -87,11 +90,10 @@ async def open_settings(
         user_id: the member.
         trigger_id: from the command or button (valid for 3 seconds).
         zones: the app's time-zone cache (`timezones(app)`).
+        work: the app's `AckFirst` (`ack_first(app)`).
     """
     timezone = await zones.get(client, user_id)
-    member = await asyncio.to_thread(
-        members.ensure_member, ctx, team_id, user_id, timezone=timezone
-    )
+    member = await work.run(members.ensure_member, ctx, team_id, user_id, timezone=timezone)
     await client.views_open(trigger_id=trigger_id, view=blocks.settings_modal(member))
 
 

@@ -1,19 +1,27 @@
-"""What the listeners share: who is asking, the member's Slack time zone, and answering
-with a service's result or its error (never a stack trace in Slack).
+"""What the listeners share: who is asking, the member's Slack time zone, running their
+work behind Slack's acks, and answering with a service's result or its error (never a stack
+trace in Slack).
 
 The time zone only seeds a new member's settings, so each app keeps every user's `users.info`
 answer for `TIMEZONE_TTL_S` (`timezones(app)`): a burst of commands costs no Web API call
 per command. Replies to a `response_url` go over the client's pooled HTTP session when it
 has one (`responder`).
+
+Slack waits at most 3 s for an ack, and on a small machine the work behind earlier requests
+(query embedding, the database) competes with the event loop for the GIL and the cores. So
+listener work runs through the app's `AckFirst` (`ack_first(app)`): it starts only while no
+request is waiting for its ack (or after `ACK_FIRST_MAX_DEFER_S`), a few at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, ParamSpec, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -23,8 +31,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.slack.blocks import SOMETHING_WENT_WRONG, Message, error_message
 
 __all__ = [
+    "ACK_FIRST_MAX_DEFER_S",
+    "ACK_FIRST_WORKERS",
     "TIMEZONE_TTL_S",
+    "AckFirst",
     "TimezoneCache",
+    "ack_first",
     "answer",
     "responder",
     "timezones",
@@ -33,6 +45,11 @@ __all__ = [
 log = logging.getLogger("bot.slack")
 
 TIMEZONE_TTL_S = 3600.0
+ACK_FIRST_WORKERS = 2  # listener work items running at once (2 cores: more only contend)
+ACK_FIRST_MAX_DEFER_S = 0.25  # the longest a work item waits for a quiet moment
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class TimezoneCache:
@@ -80,6 +97,58 @@ def timezones(app: AsyncApp) -> TimezoneCache:
     if cache is None:
         cache = _CACHES[app] = TimezoneCache()
     return cache
+
+
+class AckFirst:
+    """Runs listener work in worker threads, but only while no request awaits its ack.
+
+    The HTTP endpoint marks each request with `acking()` until its ack is written; `run`
+    holds new work while any is marked (at most `max_defer_s`, so a steady stream of
+    requests cannot starve the answers) and runs at most `workers` items at once.
+    """
+
+    def __init__(
+        self, *, workers: int = ACK_FIRST_WORKERS, max_defer_s: float = ACK_FIRST_MAX_DEFER_S
+    ) -> None:
+        self._unacked = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        self._slots = asyncio.Semaphore(workers)
+        self._max_defer_s = max_defer_s
+
+    @asynccontextmanager
+    async def acking(self) -> AsyncIterator[None]:
+        """Mark one incoming request for as long as the block runs (until its ack)."""
+        self._unacked += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._unacked -= 1
+            if not self._unacked:
+                self._quiet.set()
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(*args, **kwargs)` in a worker thread, once no ack is pending.
+
+        Returns:
+            What `fn` returned (its exception is raised here).
+        """
+        async with self._slots:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), self._max_defer_s)
+            return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+_WORK: weakref.WeakKeyDictionary[AsyncApp, AckFirst] = weakref.WeakKeyDictionary()
+
+
+def ack_first(app: AsyncApp) -> AckFirst:
+    """The app's `AckFirst`, shared by its listeners and its HTTP endpoint."""
+    work = _WORK.get(app)
+    if work is None:
+        work = _WORK[app] = AckFirst()
+    return work
 
 
 def responder(client: AsyncWebClient, respond: Any) -> Callable[..., Awaitable[Any]]:

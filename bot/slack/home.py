@@ -6,7 +6,6 @@ is published again (with the error on top when the change was refused).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -19,7 +18,7 @@ from bot.profiles import ProfileError, validate_interest, validate_settings
 from bot.slack import blocks
 from bot.slack.blocks import ids
 from bot.slack.commands import open_settings
-from bot.slack.common import log, timezones
+from bot.slack.common import AckFirst, ack_first, log, timezones
 
 __all__ = ["register"]
 
@@ -31,13 +30,15 @@ _OPTION_KEYS = ("popularity_boost", "paused")
 
 def register(app: AsyncApp, ctx: Context) -> None:
     """Register the Home tab event, its buttons and the two modals' submissions."""
-    zones = timezones(app)
+    zones, work = timezones(app), ack_first(app)
 
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
             timezone = await zones.get(client, event["user"])
-            await publish(ctx, client, context.team_id or "", event["user"], timezone=timezone)
+            await publish(
+                ctx, client, context.team_id or "", event["user"], work, timezone=timezone
+            )
 
     @app.action(ids.HOME_ADD_INTEREST)
     async def add_interest(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -50,7 +51,7 @@ def register(app: AsyncApp, ctx: Context) -> None:
     ) -> None:
         await ack()
         team, user = context.team_id or "", context.user_id
-        await open_settings(ctx, client, team, user, body["trigger_id"], zones=zones)
+        await open_settings(ctx, client, team, user, body["trigger_id"], zones=zones, work=work)
 
     @app.action(_CHANGES)
     async def change(
@@ -58,7 +59,7 @@ def register(app: AsyncApp, ctx: Context) -> None:
     ) -> None:
         await ack()
         change = (action["action_id"], action.get("value") or "")
-        await publish(ctx, client, context.team_id or "", context.user_id, change=change)
+        await publish(ctx, client, context.team_id or "", context.user_id, work, change=change)
 
     @app.view(ids.MODAL_ADD_INTEREST)
     async def interest_added(
@@ -71,7 +72,7 @@ def register(app: AsyncApp, ctx: Context) -> None:
             return await ack(response_action="errors", errors={"interest": str(error)})
         await ack()
         change = ("follow", text)
-        await publish(ctx, client, context.team_id or "", context.user_id, change=change)
+        await publish(ctx, client, context.team_id or "", context.user_id, work, change=change)
 
     @app.view(ids.MODAL_SETTINGS)
     async def settings_saved(
@@ -82,11 +83,16 @@ def register(app: AsyncApp, ctx: Context) -> None:
         if errors:
             return await ack(response_action="errors", errors=errors)
         await ack()
-        await publish(ctx, client, context.team_id or "", context.user_id, settings=changes)
+        await publish(ctx, client, context.team_id or "", context.user_id, work, settings=changes)
 
 
 async def publish(
-    ctx: Context, client: AsyncWebClient, team_id: str, user_id: str, **change: Any
+    ctx: Context,
+    client: AsyncWebClient,
+    team_id: str,
+    user_id: str,
+    work: AckFirst,
+    **change: Any,
 ) -> None:
     """Apply one change (if any) off the loop, then publish the member's Home view.
 
@@ -95,10 +101,11 @@ async def publish(
         client: the app's Web API client.
         team_id: the workspace.
         user_id: the member.
+        work: the app's `AckFirst` (`ack_first(app)`).
         **change: `timezone=` (new member), `change=(action_id, value)` or `settings={...}`.
     """
     try:
-        profile, notice = await asyncio.to_thread(apply_change, ctx, team_id, user_id, **change)
+        profile, notice = await work.run(apply_change, ctx, team_id, user_id, **change)
     except Exception:
         log.exception("home update failed")
         return

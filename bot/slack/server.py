@@ -18,6 +18,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.context import Context
+from bot.slack.common import ack_first
 from bot.store import papers as paper_store
 
 __all__ = ["build_web_app", "health"]
@@ -34,9 +35,12 @@ def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
         An application with `POST /slack/events` and `GET /healthz`.
     """
 
+    work = ack_first(bolt_app)
+
     async def events(request: web.Request) -> web.Response:
-        bolt_request = _fix_form_body(await to_bolt_request(request))
-        return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
+        async with work.acking():  # listener work waits until this request is acked
+            bolt_request = _fix_form_body(await to_bolt_request(request))
+            return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
 
     async def healthz(_: web.Request) -> web.Response:
         report = await asyncio.to_thread(health, ctx)
