@@ -5,9 +5,11 @@ Not part of `make bench` (this machine has no GPU). Run on a machine that has on
     python -m bench.gpu_backfill --model PATH --papers 20000 --out results.json
 
 It writes a synthetic archive of distinct papers as JSONL digests, ingests them through
-`jobs.ingest.ingest_paths` (parse → dedup → embed → store, one transaction per file) and,
-on the same texts in the same run, times raw `model.encode` as the baseline. The figures
-are copied into `bench/gpu_results.json`, which `bench/run.py` reports.
+`jobs.ingest.ingest_paths` (parse → dedup → embed → store, one transaction per file) with
+the GIL switch interval `paperboy ingest` sets (`short_gil_slices`) and, into a fresh
+database, with Python's default for comparison; on the same texts in the same run it times
+raw `model.encode` as the baseline. The figures are copied into `bench/gpu_results.json`,
+which `bench/run.py` reports.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import platform
 import random
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,6 +53,7 @@ def main() -> None:
 
     import torch
 
+    from bot.cli.common import GIL_SWITCH_SECONDS, short_gil_slices
     from bot.context import build_context
     from bot.settings import Settings
     from jobs.ingest import ingest_paths
@@ -62,17 +66,21 @@ def main() -> None:
     for start in range(0, len(papers), per_file):
         lines = (json.dumps(p) for p in papers[start : start + per_file])
         (work / f"archive_{start:07d}.jsonl").write_text("\n".join(lines) + "\n")
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite:///{scratch / 'paperboy.db'}",
-        digest_inbox=work,
-        embedding_model=args.model,
-        embedding_device=args.device,
-        embedding_batch_size=args.batch_size,
-    )
-    ctx = build_context(settings)
-    model = ctx.embedder.model  # type: ignore[attr-defined]
     texts = [f"{p['title']}. {p['abstract']}" for p in papers]
+
+    def context(name: str, embedder=None):
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{scratch / name}",
+            digest_inbox=work,
+            embedding_model=args.model,
+            embedding_device=args.device,
+            embedding_batch_size=args.batch_size,
+        )
+        return build_context(settings, embedder=embedder)
+
+    ctx = context("paperboy.db")
+    model = ctx.embedder.model  # type: ignore[attr-defined]
     model.encode(texts[:512], batch_size=args.batch_size)  # warm up kernels
 
     started = time.perf_counter()
@@ -81,6 +89,8 @@ def main() -> None:
         torch.cuda.synchronize()
     raw_seconds = time.perf_counter() - started
 
+    default_switch = sys.getswitchinterval()
+    short_gil_slices()  # as `paperboy ingest` and `paperboy run` do
     started = time.perf_counter()
     report = ingest_paths(ctx, [work])
     ingest_seconds = time.perf_counter() - started
@@ -88,6 +98,11 @@ def main() -> None:
     started = time.perf_counter()
     again = ingest_paths(ctx, [work])
     reingest_seconds = time.perf_counter() - started
+
+    sys.setswitchinterval(default_switch)  # the same ingest, fresh database, Python's default
+    started = time.perf_counter()
+    ingest_paths(context("default-switch.db", ctx.embedder), [work])
+    default_seconds = time.perf_counter() - started
 
     result = {
         "device": torch.cuda.get_device_name(0) if args.device == "cuda" else platform.processor(),
@@ -100,6 +115,9 @@ def main() -> None:
         "raw_encode_papers_per_s": args.papers / raw_seconds,
         "ingest_papers_per_s": report.new / ingest_seconds,
         "ingest_vs_raw": (report.new / ingest_seconds) / (args.papers / raw_seconds),
+        "switch_interval_s": GIL_SWITCH_SECONDS,
+        "default_switch_interval_s": default_switch,
+        "ingest_vs_raw_default_switch": raw_seconds / default_seconds,
         "reingest_seconds": reingest_seconds,
         "reingest_skipped_files": sum(f.skipped for f in again.files),
         "date": time.strftime("%Y-%m-%d"),

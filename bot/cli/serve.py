@@ -14,7 +14,6 @@ import asyncio
 import gc
 import logging
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,7 +21,7 @@ import typer
 from slack_sdk.errors import SlackApiError
 
 from bot.cli import app
-from bot.cli.common import fail
+from bot.cli.common import fail, short_gil_slices
 from bot.context import Context, build_context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
@@ -43,7 +42,6 @@ PortOption = Annotated[
 ]
 Closer = Callable[[], Awaitable[Any]]
 WEB_API_TIMEOUT_S = 30.0  # slack_sdk's default per-call timeout, for the pooled session
-GIL_SWITCH_SECONDS = 0.001  # Python's default is 0.005
 SHUTDOWN_GRACE_SECONDS = 20.0  # how long a SIGTERM waits for replies already acknowledged
 
 
@@ -66,10 +64,7 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
     except (SettingsError, ValueError) as error:
         fail(str(error).splitlines()[0])
     configure_logging(settings)
-    # The loop acks Slack while worker threads run the database and the model; a shorter
-    # GIL switch interval hands it back sooner (bench_ack, PostgreSQL, paired runs: p99
-    # 107/107 → 89/94 ms; single runs on this 2-core machine vary by ±15 ms).
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    short_gil_slices()  # the loop acks while worker threads hold the GIL
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
     ctx = build_context(settings)
     try:
