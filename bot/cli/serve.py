@@ -170,7 +170,7 @@ async def _start_http(bolt: Any, ctx: Context, host: str, port: int) -> tuple[Cl
 
 
 async def _start_socket_mode(bolt: Any, settings: Settings) -> tuple[Closer, dict]:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from bot.slack.server import AckFirstSocketModeHandler
 
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
     try:  # the SDK would retry a refused token forever; fail fast, naming the variable
@@ -178,6 +178,6 @@ async def _start_socket_mode(bolt: Any, settings: Settings) -> tuple[Closer, dic
     except SlackApiError as error:
         reason = error.response.get("error", "refused")
         raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({reason})") from None
-    handler = AsyncSocketModeHandler(bolt, app_token)
+    handler = AckFirstSocketModeHandler(bolt, app_token)
     await handler.connect_async()
     return handler.close_async, {}
