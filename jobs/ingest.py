@@ -101,6 +101,7 @@ def ingest_paths(
     *,
     progress: Progress | None = None,
     dry_run: bool = False,
+    index: bool = True,
 ) -> IngestReport:
     """Ingest digest files, one transaction each, then refresh the library.
 
@@ -109,6 +110,9 @@ def ingest_paths(
         paths: files or folders; None means every file in `settings.digest_inbox`.
         progress: called as `progress(file name, embedded, total)` while embedding.
         dry_run: parse and count, but write and embed nothing.
+        index: also add the new papers to `ctx.library`, the in-memory index a serving
+            process searches; the one-shot `paperboy ingest` has no use for it and skips
+            it (on a GPU, indexing abstracts was a quarter of ingest's Python time).
 
     Returns:
         The per-file reports and totals.
@@ -140,13 +144,13 @@ def ingest_paths(
             report.duplicates += result.file.duplicates
             report.failed += result.file.error is not None and not result.file.skipped
             report.new_paper_ids.extend(result.new_ids)
-            if result.new_ids and concurrent:
+            if result.new_ids and concurrent and index:
                 worker.submit(refresh_quietly, ctx.library)
     finally:
         worker.shutdown(wait=True, cancel_futures=True)
         if batch.embedder is not None:
             batch.embedder.shutdown(wait=True, cancel_futures=True)
-    if report.new_paper_ids:
+    if report.new_paper_ids and index:
         ctx.library.refresh()  # what the worker has not indexed yet (usually nothing)
     report.seconds = time.perf_counter() - started
     return report

@@ -34,7 +34,7 @@ def ingest(
     short_gil_slices()  # on an accelerator, encoding and storing run on two threads
     try:
         if as_json or not sys.stdout.isatty():
-            report = ingest_paths(ctx, paths or None)
+            report = ingest_paths(ctx, paths or None, index=False)
         else:
             report = _with_progress_bar(ctx, paths or None)
     finally:
@@ -60,7 +60,7 @@ def _with_progress_bar(ctx: Context, paths: list[Path] | None) -> IngestReport:
                 tasks[name] = bar.add_task(f"embedding {name}", total=total)
             bar.update(tasks[name], completed=done)
 
-        return ingest_paths(ctx, paths, progress=progress)
+        return ingest_paths(ctx, paths, progress=progress, index=False)
 
 
 def _as_json(report: IngestReport) -> dict:

@@ -50,6 +50,14 @@ def test_ingest_then_same_content_is_skipped(
     assert again.files[0].skipped and again.new == 0 and len(embedder.encoded_texts) == 2
 
 
+def test_one_shot_ingest_skips_the_index_and_loses_nothing(ctx: Context, tmp_path: Path) -> None:
+    report = ingest_paths(ctx, [_jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])], index=False)
+    assert report.new == 2
+    assert [h.paper.title for h in ctx.library.search("Paper number 2", limit=1)] == [
+        "Paper number 2"
+    ]  # the index is loaded from the database on first use
+
+
 def test_known_papers_in_a_new_file_are_not_embedded(
     ctx: Context, tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
