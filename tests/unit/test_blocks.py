@@ -89,11 +89,40 @@ def test_message_limits_are_enforced():
     items = [DigestItem(i.paper, 0.5, long, long, long) for i in items]
     kwargs = blocks.member_digest_message(digest(items, note=long)).to_kwargs()
     assert len(kwargs["blocks"]) <= blocks.MAX_MESSAGE_BLOCKS
-    assert "more" in texts(kwargs)[-1]
+    shown = [b["block_id"] for b in kwargs["blocks"] if b["type"] == "actions"]
+    assert shown == [f"paper_actions_{n}" for n in range(1, 21)]  # the most a member may ask
+    assert sum("Why you got this" in text for text in texts(kwargs)) == 20
     assert len(kwargs["text"]) <= blocks.MAX_FALLBACK_TEXT
     assert kwargs["text"].endswith("…")
     assert all(len(t) <= blocks.MAX_SECTION_TEXT for t in texts(kwargs))
     assert len(kwargs["blocks"][0]["text"]["text"]) <= blocks.MAX_HEADER
+
+
+def test_a_short_digest_keeps_the_full_layout_and_a_long_one_every_paper():
+    def layout(count: int) -> list[str]:
+        items = [item(n) for n in range(1, count + 1)]
+        return [
+            b["type"] for b in blocks.member_digest_message(digest(items)).to_kwargs()["blocks"]
+        ]
+
+    short = layout(5)
+    assert short.count("divider") == 4 and short.count("context") == 10
+    long = layout(12)
+    assert "divider" not in long and long.count("actions") == 12
+    assert len(long) <= blocks.MAX_MESSAGE_BLOCKS
+
+
+def test_a_full_channel_digest_shows_every_paper():
+    items = [
+        ChannelDigestItem(
+            paper(n), [ChannelMatch(f"U{m}", "x" * 200, 0.7) for m in range(10)], None
+        )
+        for n in range(1, 21)
+    ]
+    kwargs = blocks.channel_digest_message(ChannelDigest("T1", "C1", items, WHEN, WHEN)).to_kwargs()
+    assert len(kwargs["blocks"]) <= blocks.MAX_MESSAGE_BLOCKS
+    assert sum(b["type"] == "actions" for b in kwargs["blocks"]) == 20
+    assert sum("<@U9>" in text for text in texts(kwargs)) == 20
 
 
 def test_fit_mrkdwn_never_cuts_inside_a_link_or_entity():

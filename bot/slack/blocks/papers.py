@@ -1,8 +1,11 @@
 """Paper blocks and the messages made of them: DM digest, channel digest, search results.
 
 The delivery job posts `member_digest_message` / `channel_digest_message`; `/papers` and
-the buttons respond with `search_results_message`. Each paper is a fixed group of blocks;
-groups that would break the 50-block limit are replaced by a "… and N more" note.
+the buttons respond with `search_results_message`. Each paper of a digest is a group of
+blocks: the full layout (summary, details and reason as separate lines, dividers between
+papers) when every paper fits Slack's 50 blocks, else a compact one (one section and the
+buttons per paper), which fits the largest digest a member can ask for (20 papers) and a
+channel digest; only beyond that would a "… and N more" note replace the rest.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from bot.slack.blocks.text import (
     safe_url,
 )
 from bot.summaries import GIST_CHARS, split_sentences, truncate
+
+Layouts = tuple[list[Block], list[Block]]  # one paper's (full, compact) blocks
 
 __all__ = [
     "channel_digest_message",
@@ -107,23 +112,27 @@ def member_digest_message(digest: Any) -> Message:
         head.append(ContextBlock(elements=[mrkdwn(escaped(digest.note, 1000))]))
     if not digest.items:
         head.append(SectionBlock(text=mrkdwn("Nothing new matched your interests this time.")))
-    groups = [_digest_item(item) for item in digest.items]
-    blocks = _fit(head, groups, "digest")
+    blocks = _fit(head, [_digest_item(item) for item in digest.items], "digest")
     titles = "; ".join(f"{i}. {item.paper.title}" for i, item in enumerate(digest.items, 1))
     return Message(_fallback(f"Your papers for {day}: {count} new. {titles}"), blocks)
 
 
-def _digest_item(item: Any) -> list[Block]:
+def _digest_item(item: Any) -> Layouts:
     paper = item.paper
-    body = paper_link(paper)
-    if item.summary:
-        body += "\n" + escaped(item.summary, 1200)
-    return [
-        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(body)),
+    summary = "\n" + escaped(item.summary, 1200) if item.summary else ""
+    why = "*Why you got this:* " + escaped(item.reason or "", 1000)
+    full = [
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(paper_link(paper) + summary)),
         ContextBlock(elements=[mrkdwn(paper_context(paper))]),
-        ContextBlock(elements=[mrkdwn("*Why you got this:* " + escaped(item.reason or "", 1000))]),
+        ContextBlock(elements=[mrkdwn(why)]),
         paper_actions(paper.id, save=True),
     ]
+    text = f"{paper_link(paper)}\n{paper_context(paper)}{summary}\n{why}"
+    compact = [
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text)),
+        paper_actions(paper.id, save=True),
+    ]
+    return full, compact
 
 
 def channel_digest_message(digest: Any) -> Message:
@@ -144,22 +153,31 @@ def channel_digest_message(digest: Any) -> Message:
     return Message(_fallback(f"Papers for {day}: {titles}"), _fit(head, groups, "channel"))
 
 
-def _channel_item(channel_id: str, item: Any) -> list[Block]:
+def _channel_item(channel_id: str, item: Any) -> Layouts:
     paper = item.paper
     who = "; ".join(
         f"{mention(m.user_id)} ({escaped(m.reason or '', 200)})" for m in item.matches[:10]
     )
+    audience = "For " + (who or "this channel")
     link = permalink(channel_id, item.earlier_ts) if item.earlier_ts else None
     if link:
         text = f"{paper_link(paper)}\n_Already shared:_ <{link}|see the earlier thread>"
         section = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text))
-        return [section, ContextBlock(elements=[mrkdwn("For " + (who or "this channel"))])]
-    return [
+        full = [section, ContextBlock(elements=[mrkdwn(audience)])]
+        compact = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(f"{text}\n{audience}"))
+        return full, [compact]
+    full = [
         SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(paper_link(paper))),
         ContextBlock(elements=[mrkdwn(paper_context(paper))]),
-        ContextBlock(elements=[mrkdwn("For " + (who or "this channel"))]),
+        ContextBlock(elements=[mrkdwn(audience)]),
         paper_actions(paper.id),
     ]
+    text = f"{paper_link(paper)}\n{paper_context(paper)}\n{audience}"
+    compact = [
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text)),
+        paper_actions(paper.id),
+    ]
+    return full, compact
 
 
 def search_results_message(
@@ -216,16 +234,22 @@ def _gist(abstract: str) -> str:
     return truncate(sentences[0], GIST_CHARS) if sentences else ""
 
 
-def _fit(head: list[Block], groups: list[list[Block]], what: str) -> list[Block]:
+def _fit(head: list[Block], papers: list[Layouts], what: str) -> list[Block]:
+    """The header then every paper: full layouts with dividers if all fit, else compact."""
+    full = [block for layouts in papers for block in layouts[0]]
+    if len(head) + len(full) + max(len(papers) - 1, 0) <= MAX_MESSAGE_BLOCKS:
+        blocks = list(head)
+        for shown, (layout, _) in enumerate(papers):
+            blocks += ([DividerBlock()] if shown else []) + layout
+        return blocks
     blocks = list(head)
-    for shown, group in enumerate(groups):
-        room = MAX_MESSAGE_BLOCKS - len(blocks) - 2  # divider + possible overflow note
-        if len(group) > room:
-            rest = len(groups) - shown
+    for shown, (_, layout) in enumerate(papers):
+        if len(blocks) + len(layout) > MAX_MESSAGE_BLOCKS - 1:  # room for the note
+            rest = len(papers) - shown
             note = f"…and {rest} more — see `/papers {'digest' if what == 'digest' else 'since'}`"
             blocks.append(ContextBlock(elements=[mrkdwn(note)]))
             break
-        blocks += ([DividerBlock()] if shown else []) + group
+        blocks += layout
     return blocks
 
 
