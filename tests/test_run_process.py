@@ -164,3 +164,17 @@ def test_socket_mode_with_a_refused_app_token_fails_fast(tmp_path, fake_slack: F
     last = done.stderr.strip().splitlines()[-1]
     assert "SLACK_APP_TOKEN" in last and "invalid_auth" in last
     assert "xapp-1-A1-revoked" not in done.stderr and "xoxb-1-secret" not in done.stderr
+
+
+def test_a_refused_bot_token_stops_the_start_naming_the_variable(
+    tmp_path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next("auth.test", error="invalid_auth")
+    env = process_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1-revoked", SLACK_API_URL=fake_slack.url,
+                      SLACK_SIGNING_SECRET="s3cret")  # fmt: skip
+    done = subprocess.run([PAPERBOY, "serve", "--http", "--port", "0"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=90)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert "SLACK_BOT_TOKEN" in last and "invalid_auth" in last
+    assert "xoxb-1-revoked" not in done.stderr

@@ -28,6 +28,7 @@ from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
+    from slack_sdk.web.async_client import AsyncWebClient
 
 __all__ = ["run", "serve"]
 
@@ -42,6 +43,16 @@ PortOption = Annotated[
 ]
 Closer = Callable[[], Awaitable[Any]]
 WEB_API_TIMEOUT_S = 30.0  # slack_sdk's default per-call timeout, for the pooled session
+TOKEN_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+    }
+)  # auth.test answers that mean the token itself is bad
 SHUTDOWN_GRACE_SECONDS = 20.0  # how long a SIGTERM waits for replies already acknowledged
 
 
@@ -103,6 +114,7 @@ async def _serve_with(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    await _check_bot_token(client)
     bolt = build_app(ctx, client=client)
     if http:
         close, where = await _start_http(bolt, ctx, host, port)
@@ -155,6 +167,26 @@ async def _finish_acknowledged_work() -> None:
     if pending:
         log_event(log, "finishing", tasks=len(pending))
         await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)
+
+
+async def _check_bot_token(client: AsyncWebClient) -> None:
+    """Ask Slack (`auth.test`) whether the bot token is good before serving anything.
+
+    A refused token stops the process with one line naming `SLACK_BOT_TOKEN` (Bolt alone
+    would start and answer every request with an install page). When Slack cannot be
+    reached, start anyway with a warning: a network blip must not keep the app down.
+    """
+    from aiohttp import ClientError
+
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        reason = error.response.get("error", "refused")
+        if reason in TOKEN_ERRORS:
+            raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({reason})") from None
+        log.warning("auth.test failed (%s); starting anyway", reason)
+    except (ClientError, OSError, TimeoutError) as error:
+        log.warning("Slack unreachable at start (%s); starting anyway", type(error).__name__)
 
 
 async def _start_http(bolt: Any, ctx: Context, host: str, port: int) -> tuple[Closer, dict]:
