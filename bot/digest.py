@@ -69,6 +69,7 @@ class MemberDigest:
     note: str | None
     since: datetime
     until: datetime
+    timezone: str = "UTC"  # the member's, for the date their message shows
 
 
 @dataclass
@@ -98,6 +99,7 @@ class ChannelDigest:
     items: list[ChannelDigestItem]
     since: datetime
     until: datetime
+    timezone: str = "UTC"  # the channel digest's, for the date the post shows
 
 
 def build_member_digest(
@@ -125,7 +127,8 @@ def build_member_digest(
     state = store.load_states(ctx.db, team_id, [user_id]).get(user_id)
     first = until - timedelta(days=ctx.settings.first_digest_days)
     start = since or (state.member.last_digest_at if state else None) or first
-    digest = MemberDigest(team_id, user_id, [], None, start, until)
+    zone = state.member.timezone if state else "UTC"
+    digest = MemberDigest(team_id, user_id, [], None, start, until, zone)
     member = load_profile(ctx, state) if state else None
     if member is None or member.is_cold:
         digest.note = COLD_START_NOTE
@@ -183,7 +186,8 @@ def build_channel_digest(
     channel = channel_store.get_channel(ctx.db, team_id, channel_id)
     first = until - timedelta(days=ctx.settings.first_digest_days)
     start = since or (channel.last_digest_at if channel else None) or first
-    digest = ChannelDigest(team_id, channel_id, [], start, until)
+    zone = channel.timezone if channel else "UTC"
+    digest = ChannelDigest(team_id, channel_id, [], start, until, zone)
     states = store.load_states(ctx.db, team_id, member_user_ids)
     members = [(uid, load_profile(ctx, s)) for uid, s in states.items() if not s.member.paused]
     members = [(uid, m) for uid, m in members if not m.is_cold]

@@ -234,3 +234,13 @@ def test_interests_message_numbers_and_counts():
     assert (
         "1. graphs — _1 paper this week_" in text and "2. &lt;b&gt;" in text and "Muted: q" in text
     )
+
+
+def test_digest_dates_are_the_recipients_own():
+    late_utc = datetime(2024, 6, 10, 20, 0)  # already Tuesday morning in Tokyo
+    tokyo = MemberDigest("T1", "U1", [item()], None, WHEN, late_utc, "Asia/Tokyo")
+    header = blocks.member_digest_message(tokyo).to_kwargs()["blocks"][0]["text"]["text"]
+    assert "Tue 11 Jun" in header
+    channel = ChannelDigest("T1", "C1", [], WHEN, late_utc, "America/Los_Angeles")
+    header = blocks.channel_digest_message(channel).to_kwargs()["blocks"][0]["text"]["text"]
+    assert "Mon 10 Jun" in header

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -103,7 +104,7 @@ def member_digest_message(digest: Any) -> Message:
     Returns:
         The message; an empty digest says so (and shows `digest.note`).
     """
-    day = _day(getattr(digest, "until", None))
+    day = _day(digest)
     count = len(digest.items)
     head: list[Block] = [
         HeaderBlock(text=plain(f"📰 Your papers · {day} · {count} new", MAX_HEADER))
@@ -144,7 +145,7 @@ def channel_digest_message(digest: Any) -> Message:
     Returns:
         The message to post in `digest.channel_id`.
     """
-    day = _day(getattr(digest, "until", None))
+    day = _day(digest)
     head: list[Block] = [HeaderBlock(text=plain(f"📰 Papers for this channel · {day}", MAX_HEADER))]
     if not digest.items:
         head.append(SectionBlock(text=mrkdwn("Nothing new matched this channel's members.")))
@@ -253,8 +254,10 @@ def _fit(head: list[Block], papers: list[Layouts], what: str) -> list[Block]:
     return blocks
 
 
-def _day(when: datetime | date | None) -> str:
-    return (when or datetime.now()).strftime("%a %-d %b")
+def _day(digest: Any) -> str:
+    """The digest's end as a date in its recipient's time zone ("Tue 9 Jun")."""
+    local = digest.until.replace(tzinfo=UTC).astimezone(ZoneInfo(digest.timezone))
+    return local.strftime("%a %-d %b")
 
 
 def _fallback(text: str) -> str:
