@@ -24,22 +24,18 @@ def run(report: Report) -> None:
     data = json.loads(RESULTS.read_text())
     raw = data["raw_encode_papers_per_s"]
     report.add(SECTION, Figure("raw model.encode", f"{raw:,.0f} papers/s"))
-    report.add(
-        SECTION,
-        Figure(
-            "ingest throughput / raw encode, `paperboy ingest`",
-            f"{data['ingest_vs_raw']:.2f}",
-            baseline=f"{data['ingest_papers_per_s']:,.0f} vs {raw:,.0f} papers/s; with "
-            f"Python's default 5 ms GIL switch {data['ingest_vs_raw_default_switch']:.2f}",
-        ),
-    )
-    report.add(
-        SECTION,
-        Figure(
-            "ingest throughput / raw encode, `paperboy run` (serving index built too)",
-            f"{data['ingest_vs_raw_indexed']:.2f}",
-        ),
-    )
+    for label, key in (
+        ("`paperboy ingest` (no serving index)", "cli_ingest_vs_raw"),
+        ("`paperboy run`'s scheduler (serving index built too)", "run_ingest_vs_raw"),
+    ):
+        report.add(
+            SECTION,
+            Figure(
+                f"ingest throughput / raw encode, {label}",
+                f"{data[key]:.2f}",
+                baseline=f"{data[key] * raw:,.0f} vs {raw:,.0f} papers/s",
+            ),
+        )
     report.add(
         SECTION,
         Figure("re-ingest of the same archive", f"{data['reingest_seconds'] * 1000:.0f} ms"),
@@ -53,9 +49,14 @@ def run(report: Report) -> None:
     report.note(
         SECTION,
         "The ≥ 0.9 ingest ÷ encode target is for this CPU machine (see Ingest), where the model "
-        "is the bottleneck. On the GPU, encoding is ~130× faster and ingest becomes bound by "
+        "is the bottleneck. On the GPU, encoding is over 100× faster and ingest becomes bound by "
         "the GIL of its Python work: with an instant fake encoder, 30k papers still take ~6 s "
         "here, of which (py-spy, GIL held) BM25 indexing of abstracts ~27 %, the store's "
         "inserts and commits ~29 %, parsing ~20 %, the new-paper guess ~9 %. Closing the gap "
-        "would take a process pool for parsing and indexing; not done.",
+        "would take a process pool for parsing and indexing; not done. `paperboy ingest` "
+        "skips the serving index (a one-shot process never searches it), which took the "
+        "ratio from 0.70 to 0.82–0.85 on the H200. GIL switch interval: 1 ms vs Python's 5 ms "
+        f"made no difference beyond noise ({data['short_switch_no_index_vs_raw']:.2f} vs "
+        f"{data['cli_ingest_vs_raw']:.2f} here; 0.70 vs 0.66 in an earlier run), so only "
+        "`serve`/`run` shorten it, for the acks.",
     )

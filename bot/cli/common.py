@@ -25,9 +25,9 @@ def short_gil_slices() -> None:
     """Hand the GIL between threads every millisecond instead of every five.
 
     `serve`/`run` ack Slack on the event loop while worker threads run the database and the
-    model (bench_ack, PostgreSQL, paired runs: p99 107/107 → 89/94 ms), and `ingest` on an
-    accelerator encodes on one thread while another writes to the database: the encoding
-    thread gets the GIL back sooner after each GPU wait (bench/gpu_backfill.py).
+    model; the loop gets the GIL back sooner (bench_ack, PostgreSQL, paired runs: p99
+    107/107 → 89/94 ms). Not used by `paperboy ingest`: on a GPU it made no difference
+    beyond noise (bench/gpu_results.json).
     """
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
 

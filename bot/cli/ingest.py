@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli import app
-from bot.cli.common import fail, load_context, print_json, short_gil_slices
+from bot.cli.common import fail, load_context, print_json
 from bot.context import Context
 from jobs.ingest import IngestReport, ingest_paths
 
@@ -31,7 +31,6 @@ def ingest(
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
     ctx = load_context()
-    short_gil_slices()  # on an accelerator, encoding and storing run on two threads
     try:
         if as_json or not sys.stdout.isatty():
             report = ingest_paths(ctx, paths or None, index=False)
