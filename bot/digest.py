@@ -8,6 +8,7 @@ best first, each with a plain-text reason and an extractive summary; it records 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +39,7 @@ __all__ = [
     "MemberDigest",
     "build_channel_digest",
     "build_member_digest",
+    "build_member_digests",
 ]
 
 COLD_START_NOTE = (
@@ -123,38 +125,92 @@ def build_member_digest(
         At most `max_papers` items above the member's threshold, best first, never one
         already delivered, 👎'd, muted or missing a keyword; near-duplicates count once.
     """
+    return build_member_digests(ctx, team_id, [user_id], now=now, since=since)[0]
+
+
+def build_member_digests(
+    ctx: Context,
+    team_id: str,
+    user_ids: Sequence[str],
+    *,
+    now: datetime | None = None,
+    since: datetime | None = None,
+) -> list[MemberDigest]:
+    """`build_member_digest` for many members at once, as the delivery job needs it.
+
+    The papers of every member's window are loaded once (the union of the windows), and one
+    `match` call scores them against all members' vectors; each member's own window start,
+    delivered, 👎'd and muted papers become excluded cells, not separate queries.
+
+    Args:
+        ctx: the process context.
+        team_id: the workspace.
+        user_ids: the members, in the order the digests are returned.
+        now: naive UTC end of every window (default now).
+        since: naive UTC start of every window, overriding the members' watermarks.
+
+    Returns:
+        One digest per user id, in order (unknown or cold members get the cold-start note).
+    """
     until = now or utcnow()
-    state = store.load_states(ctx.db, team_id, [user_id]).get(user_id)
+    states = store.load_states(ctx.db, team_id, user_ids)
     first = until - timedelta(days=ctx.settings.first_digest_days)
-    start = since or (state.member.last_digest_at if state else None) or first
-    zone = state.member.timezone if state else "UTC"
-    digest = MemberDigest(team_id, user_id, [], None, start, until, zone)
-    member = load_profile(ctx, state) if state else None
-    if member is None or member.is_cold:
-        digest.note = COLD_START_NOTE
-        return digest
-    views, vectors = _window(ctx, start, until)
-    eligible = [i for i, v in enumerate(views) if _eligible(member, v)]
-    if not eligible:
-        digest.note = f"No new papers for you since {start:%b %d}."
-        return digest
-    vectors = vectors[eligible]
-    views = [views[i] for i in eligible]
-    k = member.max_papers * _CANDIDATES_PER_SLOT + 5
+    digests, scored = [], []
+    for user_id in user_ids:
+        state = states.get(user_id)
+        start = since or (state.member.last_digest_at if state else None) or first
+        zone = state.member.timezone if state else "UTC"
+        digest = MemberDigest(team_id, user_id, [], None, start, until, zone)
+        digests.append(digest)
+        member = load_profile(ctx, state) if state else None
+        if member is None or member.is_cold:
+            digest.note = COLD_START_NOTE
+        else:
+            scored.append((digest, member))
+    if scored:
+        _score_members(ctx, scored, until)
+    return digests
+
+
+def _score_members(
+    ctx: Context, scored: list[tuple[MemberDigest, MemberProfile]], until: datetime
+) -> None:
+    """Fill each digest's items (or its note) from one product over the union window (the
+    popularity bonus is relative to the most upvoted paper of that window)."""
+    views, vectors = _window(ctx, min(d.since for d, _ in scored), until)
+    ids = np.array([v.id for v in views], dtype=np.int64)
+    arrived = np.array([v.ingested_at for v in views], dtype="datetime64[us]")
+    queries, eligible = [], []
+    for digest, member in scored:
+        ok = arrived >= np.datetime64(digest.since, "us")
+        if member.excluded_ids:
+            ok &= ~np.isin(ids, np.fromiter(member.excluded_ids, np.int64))
+        if member.mutes or member.keywords:
+            ok &= np.array([_allowed(member, v) for v in views], dtype=bool)
+        eligible.append(ok)
+        excluded = np.flatnonzero(~ok)
+        lexical = _lexical(ctx, member, views)
+        boost = member.popularity_boost
+        queries.append(MemberVectors(member.positives, member.negatives, boost, excluded, lexical))
+    k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
-    lexical = _lexical(ctx, member, views)
-    found = match(vectors, [_vectors(member, lexical=lexical)], k=k, popularity=bonus)[0]
-    above = [m for m in found if m.score >= member.threshold]
-    kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
-    picks = [above[i] for i in kept]
-    digest.items = _items(ctx, member, [views[m.paper] for m in picks], picks)
-    if not digest.items:
-        digest.note = "Nothing above your bar today."
-        if member.show_closest and found:
-            best = found[0]
-            title = truncate(views[best.paper].title, 90)
-            digest.note = f"Nothing above your bar today; closest was *{title}* ({best.score:.2f})."
-    return digest
+    found = match(vectors, queries, k=k, popularity=bonus) if views else [[] for _ in queries]
+    for (digest, member), matches, ok in zip(scored, found, eligible, strict=True):
+        if not ok.any():
+            digest.note = f"No new papers for you since {digest.since:%b %d}."
+            continue
+        above = [m for m in matches if m.score >= member.threshold]
+        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
+        picks = [above[i] for i in kept]
+        digest.items = _items(ctx, member, [views[m.paper] for m in picks], picks)
+        if not digest.items:
+            digest.note = "Nothing above your bar today."
+            if member.show_closest and matches:
+                best = matches[0]
+                title = truncate(views[best.paper].title, 90)
+                digest.note = (
+                    f"Nothing above your bar today; closest was *{title}* ({best.score:.2f})."
+                )
 
 
 def build_channel_digest(
@@ -240,10 +296,6 @@ def _window(ctx: Context, start: datetime, until: datetime) -> tuple[list[PaperV
 
 def _allowed(member: MemberProfile, paper: PaperView) -> bool:
     return member.allows(paper.title, paper.abstract, paper.authors)
-
-
-def _eligible(member: MemberProfile, paper: PaperView) -> bool:
-    return paper.id not in member.excluded_ids and _allowed(member, paper)
 
 
 def _vectors(

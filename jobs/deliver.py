@@ -31,6 +31,8 @@ from bot.store import members as members_store
 from bot.store import outbox
 from jobs.schedule import Due, Recipient, due_recipients, today_occurrence
 
+MEMBER_BATCH = 2000  # member digests built together: one window load and one matrix product
+
 __all__ = ["DeliverReport", "Planned", "plan", "prepare", "run", "write"]
 
 log = logging.getLogger(__name__)
@@ -125,30 +127,54 @@ async def prepare(
         stop: set at shutdown; no further digest is built.
 
     Returns:
-        One `Planned` per due recipient whose digest could be built; one that raised is
-        logged and left for the next tick, so it never holds up the others.
+        One `Planned` per due recipient whose digest could be built. Member digests are built
+        per workspace in batches of `MEMBER_BATCH` (one window load, one matrix product); a
+        batch that raises is retried member by member, and a digest that still raises is
+        logged and left for the next tick, never holding up the others.
     """
     recipients, known, members = await asyncio.to_thread(_recipients, ctx)
     if users is not None or channels is not None:
         wanted = {("dm", u) for u in users or ()} | {("channel", c) for c in channels or ()}
         recipients = [r for r in recipients if (r.kind, r.recipient_id) in wanted]
+    due = await asyncio.to_thread(plan, ctx, recipients, now=now, force=force)
     planned = []
-    for due in await asyncio.to_thread(plan, ctx, recipients, now=now, force=force):
+    for batch in _member_batches([d for d in due if d.recipient.kind == "dm"]):
+        if stop is not None and stop.is_set():
+            return planned
+        try:
+            planned += await asyncio.to_thread(_plan_members, ctx, batch, members, now)
+            continue
+        except Exception:
+            log.warning("a batch of %d digests failed; building them one by one", len(batch))
+        for one in batch:  # so that one broken profile holds up nobody else
+            try:
+                planned += await asyncio.to_thread(_plan_members, ctx, [one], members, now)
+            except Exception:
+                log.exception("digest %s could not be built; the next tick tries again", one.key)
+    for channel_due in (d for d in due if d.recipient.kind != "dm"):
         if stop is not None and stop.is_set():
             break
+        team = known.get(channel_due.recipient.team_id, [])
         try:
-            if due.recipient.kind == "dm":
-                member = members[due.recipient.row_id or 0]
-                item = await asyncio.to_thread(_plan_member, ctx, due, member, now)
-            else:
-                team = known.get(due.recipient.team_id, [])
-                item = await _plan_channel(ctx, client, due, team, now)
+            item = await _plan_channel(ctx, client, channel_due, team, now)
         except Exception:
-            log.exception("digest %s could not be built; the next tick tries again", due.key)
+            log.exception(
+                "digest %s could not be built; the next tick tries again", channel_due.key
+            )
             continue
         if item is not None:
             planned.append(item)
     return planned
+
+
+def _member_batches(due: list[Due]) -> Iterable[list[Due]]:
+    """Due member digests by workspace, in batches of at most `MEMBER_BATCH`."""
+    by_team: dict[str, list[Due]] = {}
+    for item in due:
+        by_team.setdefault(item.recipient.team_id, []).append(item)
+    for items in by_team.values():
+        for start in range(0, len(items), MEMBER_BATCH):
+            yield items[start : start + MEMBER_BATCH]
 
 
 def _payload(message: Any, paper_ids: list[int], **extra: Any) -> dict[str, Any]:
@@ -156,13 +182,23 @@ def _payload(message: Any, paper_ids: list[int], **extra: Any) -> dict[str, Any]
     return {**body, "paper_ids": paper_ids, **extra}
 
 
-def _plan_member(ctx: Context, due: Due, member: Member, now: datetime) -> Planned:
-    digest = digest_service.build_member_digest(ctx, member.team_id, member.user_id, now=now)
-    if not digest.items and not (digest.note and member.show_closest):
-        return Planned(due, _payload(None, []), state="skipped")
-    paper_ids = [item.paper.id for item in digest.items]
-    message = blocks.member_digest_message(digest)
-    return Planned(due, _payload(message, paper_ids), member_id=member.id)
+def _plan_members(
+    ctx: Context, due: list[Due], members: dict[int, Member], now: datetime
+) -> list[Planned]:
+    """One workspace's due member digests, built together (`build_member_digests`)."""
+    chosen = [members[d.recipient.row_id or 0] for d in due]
+    digests = digest_service.build_member_digests(
+        ctx, due[0].recipient.team_id, [m.user_id for m in chosen], now=now
+    )
+    planned = []
+    for item, member, digest in zip(due, chosen, digests, strict=True):
+        if not digest.items and not (digest.note and member.show_closest):
+            planned.append(Planned(item, _payload(None, []), state="skipped"))
+            continue
+        paper_ids = [entry.paper.id for entry in digest.items]
+        message = blocks.member_digest_message(digest)
+        planned.append(Planned(item, _payload(message, paper_ids), member_id=member.id))
+    return planned
 
 
 async def _plan_channel(

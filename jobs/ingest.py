@@ -3,7 +3,10 @@
 Each file is one transaction: a crash leaves no half-ingested file, and a re-run finishes
 the job. Files are remembered by content hash, so a file seen before (ingested, or failed
 for a reason in its content) is skipped at once; an unusable file is reported and recorded
-as failed without stopping the batch. New papers are embedded in one batch per file.
+as failed without stopping the batch, while one that could not be read (gone since it was
+listed, locked) is only reported and tried again next scan. Records a parser skipped (bad
+lines of a JSONL file) are reported with the file. New papers are embedded in one batch per
+file.
 
 The files flow through a pipeline so that, on a GPU, the CPU work hides behind the model
 (which releases the GIL): while file N is stored, a reader thread parses files N+1 and N+2
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.context import Context
-from bot.digests import DigestError, parse_file
+from bot.digests import DigestError, FileUnavailable, parse_file
 from bot.store import papers as paper_store
 from jobs.ingest_ahead import (
     Batch,
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".download", "~")
 _AHEAD = 2  # files parsed in the background while the current one is embedded
+_LOGGED_PROBLEMS = 10  # per file: a broken 50 MB file must not write a 50 MB log line
 
 
 @dataclass
@@ -59,6 +63,16 @@ class FileReport:
     duplicates: int = 0
     error: str | None = None
     skipped: bool = False
+    problems: list[str] = field(default_factory=list)  # the parser's, e.g. bad lines skipped
+
+    def problem_summary(self, limit: int) -> str:
+        """A one-line count of the problems with the first `limit` of them ("" if none)."""
+        if not self.problems:
+            return ""
+        shown = "; ".join(self.problems[:limit])
+        more = "; …" if len(self.problems) > limit else ""
+        plural = "" if len(self.problems) == 1 else "s"
+        return f"{len(self.problems)} problem{plural}: {shown}{more}"
 
 
 @dataclass
@@ -202,6 +216,7 @@ def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: 
         read = job.read.result() if job.read is not None else Read(parse_file(path))
         parsed = read.parsed
         report.format, report.papers = parsed.format, len(parsed.papers)
+        report.problems = list(parsed.problems)
         saved = paper_store.save_digest(
             ctx.db,
             parsed.papers,
@@ -212,6 +227,10 @@ def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: 
             dry_run=dry_run,
             encode=lambda texts: vectors_for(ctx, path.name, texts, read.ahead, progress),
         )
+    except FileUnavailable as exc:  # gone or locked since it was hashed: not its content
+        report.error = f"{path.name}: {exc}, will retry"
+        log.warning("ingest %s: not read, will retry next scan: %s", path, exc)
+        return _Outcome(report)
     except DigestError as exc:
         report.error = f"{path.name}: {exc}"
         if not dry_run:
@@ -239,6 +258,8 @@ def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: 
         saved.enriched,
         len(parsed.problems),
     )
+    if report.problems:
+        log.warning("ingest %s: %s", path, report.problem_summary(_LOGGED_PROBLEMS))
     return _Outcome(report, [] if dry_run else saved.new_ids)
 
 

@@ -2,6 +2,11 @@
 
 Area-specific fixtures live beside their tests (`tests/scenario/conftest.py` has the fake
 Slack Web API and the running app).
+
+The suite runs on SQLite by default. With `PAPERBOY_TEST_DATABASE=postgresql` (and
+`PAPERBOY_TEST_POSTGRES_URL`, exported by `.ci/postgres.sh`), `database_url` hands every
+test a fresh, empty PostgreSQL database instead, and tests marked `sqlite_only` are skipped.
+`make test` runs both passes.
 """
 
 from __future__ import annotations
@@ -9,8 +14,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from bot.context import Context, build_context
 from bot.embedder import SentenceTransformerEmbedder
@@ -20,6 +28,45 @@ from tests.fakes import FakeEmbedder
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+
+POSTGRES_URL_VAR = "PAPERBOY_TEST_POSTGRES_URL"
+BACKEND_VAR = "PAPERBOY_TEST_DATABASE"
+
+
+def _backend() -> str:
+    """`sqlite` (the default) or `postgresql`: what `database_url` hands out."""
+    value = os.environ.get(BACKEND_VAR, "").strip().lower() or "sqlite"
+    aliases = {"postgres": "postgresql", "pg": "postgresql"}
+    return aliases.get(value, value)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: checks SQLite itself; skipped when PAPERBOY_TEST_DATABASE=postgresql",
+    )
+    backend = _backend()
+    if backend not in ("sqlite", "postgresql"):
+        raise pytest.UsageError(f"{BACKEND_VAR}={backend!r}: expected sqlite or postgresql")
+    if backend == "postgresql" and not os.environ.get(POSTGRES_URL_VAR):
+        raise pytest.UsageError(
+            f"{BACKEND_VAR}=postgresql needs {POSTGRES_URL_VAR} "
+            "(source .ci/postgres.sh && start_postgres)"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"paperboy test database: {_backend()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _backend() != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason or 'see the test'}"))
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +88,11 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A fresh SQLite file per test (PostgreSQL runs are parametrized in their own tests)."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database per test: a SQLite file, or with
+    `PAPERBOY_TEST_DATABASE=postgresql` a PostgreSQL database (see `postgres_url`)."""
+    if _backend() == "postgresql":
+        return request.getfixturevalue("postgres_url")
     return f"sqlite:///{tmp_path / 'paperboy.db'}"
 
 
@@ -90,37 +140,73 @@ def fake_slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test, dropped afterwards.
+@pytest.fixture(scope="session")
+def _postgres_admin() -> Iterator[tuple[Engine, str]]:
+    """One autocommit engine on the test server for the session, plus the CREATE DATABASE
+    options: FILE_COPY of the empty template (PostgreSQL 15+) is a few times faster than
+    the default WAL_LOG copy on a throwaway, fsync-off server."""
+    from sqlalchemy import create_engine
 
-    Skips when `PAPERBOY_TEST_POSTGRES_URL` (a server and a database to connect through,
-    exported by `.ci/postgres.sh`) is unset.
-    """
-    from uuid import uuid4
-
-    from sqlalchemy import create_engine, make_url
-
-    server = os.environ.get("PAPERBOY_TEST_POSTGRES_URL")
+    server = os.environ.get(POSTGRES_URL_VAR)
     if not server:
-        pytest.skip("PAPERBOY_TEST_POSTGRES_URL is not set (source .ci/postgres.sh)")
-    name = f"pb_test_{uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        pytest.skip(f"{POSTGRES_URL_VAR} is not set (source .ci/postgres.sh)")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        version = conn.exec_driver_sql("SHOW server_version_num").scalar_one()
+    options = " TEMPLATE template0 STRATEGY FILE_COPY" if int(version) >= 150000 else ""
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        yield admin, options
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
+def postgres_url(_postgres_admin: tuple[Engine, str]) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards.
+
+    Skips when `PAPERBOY_TEST_POSTGRES_URL` (a server and a database to connect through,
+    exported by `.ci/postgres.sh`) is unset. Every connection opened to it in this process
+    is closed at teardown, engines the test disposed or not (an engine left to the garbage
+    collector would make psycopg warn, as an error, in whichever test runs then), and the
+    drop forces out the rest (child processes), so no test can hold another's database.
+    """
+    from uuid import uuid4
+
+    from sqlalchemy import event, make_url
+    from sqlalchemy.pool import Pool
+
+    admin, options = _postgres_admin
+    name = f"pb_test_{uuid4().hex[:12]}"
+    opened: list[Any] = []
+
+    def track(dbapi_connection: Any, _record: object) -> None:
+        if getattr(getattr(dbapi_connection, "info", None), "dbname", None) == name:
+            opened.append(dbapi_connection)
+
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{options}')
+    event.listen(Pool, "connect", track)
+    try:
+        yield make_url(admin.url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        event.remove(Pool, "connect", track)
+        for dbapi_connection in opened:
+            dbapi_connection.close()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite_only(reason="the SQLite case")),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
 def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each backend in turn: a temp SQLite file, then a fresh PostgreSQL database.
 
-    Override `database_url` with it in a module to run its `ctx` tests on both.
+    Override `database_url` with it in a module to run its `ctx` tests on both. The SQLite
+    case is `sqlite_only`: the PostgreSQL pass of `make test` runs only the other one.
     """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'paperboy.db'}"

@@ -72,6 +72,7 @@ def _as_json(report: IngestReport) -> dict:
             "duplicates": f.duplicates,
             "error": f.error,
             "skipped": f.skipped,
+            "problems": f.problems,
         }
         for f in report.files
     ]
@@ -86,7 +87,7 @@ def _as_json(report: IngestReport) -> dict:
 def _print_table(report: IngestReport) -> None:
     table = Table("file", "format", "papers", "new", "duplicates", "note")
     for f in report.files:
-        note = f.error or ("seen before, skipped" if f.skipped else "")
+        note = f.error or ("seen before, skipped" if f.skipped else f.problem_summary(2))
         table.add_row(
             Path(f.path).name,
             f.format or "-",
@@ -94,7 +95,7 @@ def _print_table(report: IngestReport) -> None:
             str(f.new),
             str(f.duplicates),
             note,
-            style="red" if f.error else None,
+            style="red" if f.error else "yellow" if f.problems else None,
         )
     console = Console()
     console.print(table)

@@ -2,8 +2,9 @@
 
 One module per format (`hf_text`, `hf_json`, `arxiv`, `jsonl`, `csvfile`), each a pure
 `parse(text, *, source) -> ParseResult`; `detect` picks one, `reader` turns a file into
-text. A file that cannot be used at all raises `DigestError` (one line); a bad record in a
-usable file becomes a line in `ParseResult.problems` and the rest is kept.
+text. A file that cannot be used at all raises `DigestError` (one line; `FileUnavailable`
+when it could not even be read); a bad record in a usable file becomes a line in
+`ParseResult.problems` and the rest is kept.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.digests import arxiv, csvfile, hf_json, hf_text, jsonl
-from bot.digests.base import DigestError, ParseResult
+from bot.digests.base import DigestError, FileUnavailable, ParseResult
 from bot.digests.detect import detect_format
 from bot.digests.reader import DEFAULT_MAX_BYTES, decode_bytes, read_digest
 
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMATS",
     "DigestError",
+    "FileUnavailable",
     "ParseResult",
     "decode_bytes",
     "detect_format",

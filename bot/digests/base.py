@@ -16,6 +16,7 @@ from bot.papers import Paper
 
 __all__ = [
     "DigestError",
+    "FileUnavailable",
     "ParseResult",
     "clean_text",
     "month_number",
@@ -55,6 +56,11 @@ class DigestError(ValueError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(" ".join(reason.split()))
+
+
+class FileUnavailable(DigestError):
+    """The file could not be read at all (gone, a folder, no permission): not its content's
+    fault, so ingest retries it on the next scan instead of remembering it as failed."""
 
 
 @dataclass

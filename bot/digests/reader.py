@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from bot.digests.base import DigestError
+from bot.digests.base import DigestError, FileUnavailable
 
 __all__ = ["DEFAULT_MAX_BYTES", "decode_bytes", "read_digest"]
 
@@ -85,7 +85,8 @@ def read_digest(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         The decoded text.
 
     Raises:
-        DigestError: the file vanished, is unreadable, too large, empty or binary.
+        FileUnavailable: the file vanished, is a folder, or cannot be read.
+        DigestError: the file is too large, empty or binary.
     """
     try:
         with Path(path).open("rb") as handle:
@@ -96,13 +97,13 @@ def read_digest(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
                 )
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise DigestError("file disappeared (not found)") from None
+        raise FileUnavailable("file disappeared (not found)") from None
     except IsADirectoryError:
-        raise DigestError("is a directory, not a file") from None
+        raise FileUnavailable("is a directory, not a file") from None
     except PermissionError:
-        raise DigestError("permission denied") from None
+        raise FileUnavailable("permission denied") from None
     except OSError as error:
-        raise DigestError(f"cannot read file: {error.strerror or error}") from None
+        raise FileUnavailable(f"cannot read file: {error.strerror or error}") from None
     if len(data) > max_bytes:
         raise DigestError(f"file too large (over the {_megabytes(max_bytes)} limit)")
     return decode_bytes(data)

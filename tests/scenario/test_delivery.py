@@ -194,18 +194,18 @@ async def test_one_broken_digest_does_not_hold_up_the_others(
 ) -> None:
     join(ctx, "U1")
     join(ctx, "U2")
-    real = deliver.digest_service.build_member_digest
+    real = deliver.digest_service.build_member_digests
 
-    def broken_for_u1(ctx: Context, team_id: str, user_id: str, **kwargs: Any) -> Any:
-        if user_id == "U1":
+    def broken_for_u1(ctx: Context, team_id: str, user_ids: list[str], **kwargs: Any) -> Any:
+        if "U1" in user_ids:
             raise ValueError("corrupt profile")
-        return real(ctx, team_id, user_id, **kwargs)
+        return real(ctx, team_id, user_ids, **kwargs)
 
-    monkeypatch.setattr(deliver.digest_service, "build_member_digest", broken_for_u1)
+    monkeypatch.setattr(deliver.digest_service, "build_member_digests", broken_for_u1)
     clock.advance(hours=1)
     assert (await tick(ctx, client, clock)).sent == 1
     assert "dm:T1:U1:" in caplog.text and len(dms(fake_slack, "U2")) == 1
-    monkeypatch.setattr(deliver.digest_service, "build_member_digest", real)
+    monkeypatch.setattr(deliver.digest_service, "build_member_digests", real)
     clock.advance(minutes=1)
     assert (await tick(ctx, client, clock)).sent == 1
     assert len(dms(fake_slack)) == 1 and len(dms(fake_slack, "U2")) == 1

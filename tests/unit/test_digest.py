@@ -10,7 +10,13 @@ import pytest
 
 from bot import members
 from bot.context import Context
-from bot.digest import COLD_START_NOTE, _reason, build_channel_digest, build_member_digest
+from bot.digest import (
+    COLD_START_NOTE,
+    _reason,
+    build_channel_digest,
+    build_member_digest,
+    build_member_digests,
+)
 from bot.models import utcnow
 from bot.profile_view import load_profile
 from bot.store import channels as channel_store
@@ -149,6 +155,32 @@ def test_first_digest_window_then_since_the_last(ctx, ids) -> None:
     assert CORPUS[1]["title"] not in [i.paper.title for i in later.items]
     assert CORPUS[2]["title"] in [i.paper.title for i in later.items]
     assert build_member_digest(ctx, T, U, now=now, since=now - timedelta(days=20)).items
+
+
+def test_digests_built_together_equal_digests_built_one_by_one(ctx, ids) -> None:
+    now = utcnow()
+    set_ingested_at(ctx, [ids[CORPUS[1]["title"]]], now - timedelta(days=3))
+    _follow(ctx, VIDEO, PROTEIN, user="U1")  # first digest: the last N days
+    _follow(ctx, VIDEO, PROTEIN, user="U2")  # a later one: since two days ago
+    members.mute(ctx, T, "U2", "folding")
+    _follow(ctx, PROTEIN, user="U3")  # 👎 on the top paper
+    members.record_feedback(ctx, T, "U3", ids[CORPUS[2]["title"]], "down")
+    members.ensure_member(ctx, T, "U4")  # cold
+    member_id = member_store.load_states(ctx.db, T, ["U2"])["U2"].member.id
+    with ctx.db.session() as session:
+        member_store.record_deliveries(session, member_id, [], at=now - timedelta(days=2))
+    users = ["U1", "U2", "U3", "U4", "U-unknown"]
+    together = build_member_digests(ctx, T, users, now=now)
+
+    def seen(digest) -> tuple:
+        items = [(i.paper.id, i.score, i.reason, i.summary) for i in digest.items]
+        return digest.user_id, digest.since, digest.note, items
+
+    assert [seen(d) for d in together] == [
+        seen(build_member_digest(ctx, T, user, now=now)) for user in users
+    ]
+    assert CORPUS[1]["title"] not in [i.paper.title for i in together[1].items]
+    assert CORPUS[2]["title"] not in [i.paper.title for i in together[2].items]
 
 
 def test_channel_digest_lists_every_matching_member_and_earlier_posts(ctx, ids) -> None:

@@ -10,6 +10,7 @@ import pytest
 from bot.digests import (
     FORMATS,
     DigestError,
+    FileUnavailable,
     decode_bytes,
     detect_format,
     parse_file,
@@ -168,6 +169,15 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert "directory" in _refused(tmp_path)
 
 
+def test_only_a_file_that_cannot_be_read_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(FileUnavailable):  # ingest retries these instead of remembering them
+        read_digest(tmp_path / "gone.txt")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    with pytest.raises(DigestError) as refused:
+        read_digest(tmp_path / "empty.txt")
+    assert not isinstance(refused.value, FileUnavailable)
+
+
 def test_file_with_no_papers(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"abstract": "x"}\nnot json\n', encoding="utf-8")
@@ -195,7 +205,9 @@ def test_shipped_samples_parse_and_overlap() -> None:
     samples = Path(__file__).resolve().parents[2] / "bot" / "samples"
     results = {path.name: parse_file(path) for path in sorted(samples.iterdir())}
     formats = {result.format for result in results.values()}
-    assert formats == {"hf-text", "hf-json", "arxiv", "jsonl"}
+    assert formats == set(FORMATS)  # a sample for every parser
+    feeds = {name.rsplit(".", 1)[1] for name, result in results.items() if result.format == "arxiv"}
+    assert feeds == {"atom", "rss"}  # both kinds of arXiv feed
     ids: dict[str, set[str]] = {}
     keys: dict[str, set[str]] = {}
     for name, result in results.items():
@@ -206,3 +218,7 @@ def test_shipped_samples_parse_and_overlap() -> None:
     assert ids["hf_daily_papers.json"] & ids["arxiv_cs_lg.atom"]
     assert keys["hf_daily_2024-06-18.txt"] & keys["team_reading_list.jsonl"]
     assert keys["hf_daily_2024-06-18.txt"] & keys["arxiv_cs_lg.atom"]
+    assert ids["arxiv_cs_cv.rss"] & ids["hf_daily_papers.json"]
+    assert keys["arxiv_cs_cv.rss"] & keys["hf_daily_2024-06-18.txt"]
+    assert ids["molecules_group_picks.csv"] & ids["arxiv_cs_lg.atom"]
+    assert keys["molecules_group_picks.csv"] & keys["team_reading_list.jsonl"]

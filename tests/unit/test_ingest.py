@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.context import Context, build_context
 from bot.settings import Settings
 from bot.store import papers as paper_store
+from jobs import ingest_ahead
 from jobs.ingest import discover, ingest_paths, run
 from tests.fakes import FakeEmbedder
 
@@ -139,6 +140,56 @@ def test_cli_ingest_json_and_missing_path(
     assert data["files"][0]["format"] == "jsonl"
     missing = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2
+
+
+def test_cli_ingest_reports_bad_lines_and_keeps_the_good_ones(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.cli.ingest  # noqa: F401  (registers the command)
+    from bot.cli import app
+
+    monkeypatch.setattr("bot.cli.ingest.load_context", lambda: ctx)
+    monkeypatch.setattr(ctx.db, "dispose", lambda: None)
+
+    def digest(name: str, first: int) -> Path:
+        lines = [json.dumps(_paper(first)), "{not json", json.dumps(_paper(first + 1))]
+        lines += [json.dumps({"abstract": "no title"}), json.dumps(_paper(first + 2))]
+        (path := tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    expected = ["line 2: not valid JSON", "line 4: missing title"]
+    result = CliRunner().invoke(app, ["ingest", str(digest("a.jsonl", 1)), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["new"], data["failed"]) == (3, 0)
+    assert data["files"][0]["problems"] == expected and data["files"][0]["error"] is None
+    assert f"a.jsonl: 2 problems: {'; '.join(expected)}" in caplog.text
+    table = CliRunner().invoke(app, ["ingest", str(digest("b.jsonl", 4))], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert f"2 problems: {'; '.join(expected)}" in table.stdout
+
+
+def test_file_vanishing_after_hashing_is_not_remembered_as_failed(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
+    hidden = tmp_path / "moved-away"
+    hash_file = ingest_ahead.content_hash
+
+    def hash_then_vanish(path: Path) -> str:
+        content_hash = hash_file(path)
+        path.rename(hidden)  # moved away before the file is read
+        return content_hash
+
+    monkeypatch.setattr(ingest_ahead, "content_hash", hash_then_vanish)
+    report = ingest_paths(ctx, [digest])
+    assert report.failed == 1 and report.new == 0
+    assert report.files[0].error == "a.jsonl: file disappeared (not found), will retry"
+    assert paper_store.find_digest_file(ctx.db, hash_file(hidden)) is None
+    monkeypatch.undo()
+    hidden.rename(digest)  # back, unchanged
+    again = ingest_paths(ctx, [digest])
+    assert (again.new, again.failed) == (2, 0) and not again.files[0].skipped
 
 
 @pytest.fixture
