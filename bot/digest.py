@@ -195,14 +195,17 @@ def _score_members(
     k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
     found = match(vectors, queries, k=k, popularity=bonus) if views else [[] for _ in queries]
-    for (digest, member), matches, ok in zip(scored, found, eligible, strict=True):
+    chosen = []
+    for member, matches in zip((m for _, m in scored), found, strict=True):
+        above = [m for m in matches if m.score >= member.threshold]
+        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
+        chosen.append([above[i] for i in kept])
+    texts = _Sentences(ctx, [views[m.paper] for picks in chosen for m in picks])
+    for (digest, member), matches, ok, picks in zip(scored, found, eligible, chosen, strict=True):
         if not ok.any():
             digest.note = f"No new papers for you since {digest.since:%b %d}."
             continue
-        above = [m for m in matches if m.score >= member.threshold]
-        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
-        picks = [above[i] for i in kept]
-        digest.items = _items(ctx, member, [views[m.paper] for m in picks], picks)
+        digest.items = _items(member, [views[m.paper] for m in picks], picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
             if member.show_closest and matches:
@@ -333,17 +336,34 @@ def _reason(source: Source, similarity: float) -> str:
     return f"like *{label}* that you 👍'd ({similarity:.2f})"
 
 
+class _Sentences:
+    """The sentences of the papers picked for a batch of digests, with their vectors and
+    the title's, embedded in one call however many members share a paper."""
+
+    def __init__(self, ctx: Context, papers: list[PaperView]) -> None:
+        unique = list({p.id: p for p in papers}.values())
+        self._sentences = {p.id: split_sentences(p.abstract) for p in unique}
+        texts = [p.title for p in unique] + [s for p in unique for s in self._sentences[p.id]]
+        vectors = ctx.library.embed(texts) if texts else np.zeros((0, 0), np.float32)
+        self._title = dict(zip((p.id for p in unique), vectors[: len(unique)], strict=True))
+        self._rows: dict[int, np.ndarray] = {}
+        rest = vectors[len(unique) :]
+        for paper in unique:
+            count = len(self._sentences[paper.id])
+            self._rows[paper.id], rest = rest[:count], rest[count:]
+
+    def of(self, paper: PaperView) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A paper's sentences, their vectors and its title's vector."""
+        return self._sentences[paper.id], self._rows[paper.id], self._title[paper.id]
+
+
 def _items(
-    ctx: Context, member: MemberProfile, papers: list[PaperView], picks: list[Match]
+    member: MemberProfile, papers: list[PaperView], picks: list[Match], texts: _Sentences
 ) -> list[DigestItem]:
-    sentences = [split_sentences(p.abstract) for p in papers]
-    texts = [p.title for p in papers] + [s for group in sentences for s in group]
-    vectors = ctx.library.embed(texts) if texts else np.zeros((0, 0), np.float32)
-    titles, rest = vectors[: len(papers)], vectors[len(papers) :]
     items = []
-    for n, (paper, pick, group) in enumerate(zip(papers, picks, sentences, strict=True)):
-        rows, rest = rest[: len(group)], rest[len(group) :]
-        line = gist(group, rows, titles[n])
+    for paper, pick in zip(papers, picks, strict=True):
+        group, rows, title = texts.of(paper)
+        line = gist(group, rows, title)
         query = member.positives[pick.source]
         chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
         text = summarize(group, rows, query, avoid=chosen)
