@@ -201,9 +201,9 @@ class _Outcome:
 def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: bool) -> _Outcome:
     path, content_hash = job.path, job.content_hash
     report = FileReport(path=str(path))
-    if job.unreadable is not None:
+    if job.unreadable is not None:  # gone or locked before it was hashed: nothing recorded
         report.error = job.unreadable
-        log.warning("ingest %s: failed: %s", path, report.error)
+        log.warning("ingest %s: not read, will retry next scan: %s", path, report.error)
         return _Outcome(report)
     # asked again now: an earlier file of this batch may have had the same content
     if (seen := job.seen or paper_store.find_digest_file(ctx.db, content_hash)) is not None:

@@ -90,7 +90,7 @@ def prepare(ctx: Context, worker: ThreadPoolExecutor, batch: Batch, path: Path) 
     try:
         job.content_hash = content_hash(path)
     except OSError as exc:
-        job.unreadable = f"{path}: cannot read ({exc.strerror or exc})"
+        job.unreadable = f"{path.name}: cannot read ({exc.strerror or exc}), will retry"
         return job
     job.seen = paper_store.find_digest_file(ctx.db, job.content_hash)
     if job.seen is None:
