@@ -65,14 +65,17 @@ class DeliverReport:
     planned: list[Planned] = field(default_factory=list, repr=False)
 
 
-def _recipients(ctx: Context) -> tuple[list[Recipient], dict[str, list[str]], dict[int, Member]]:
+def _recipients(
+    ctx: Context,
+) -> tuple[list[Recipient], dict[str, dict[str, int]], dict[int, Member]]:
+    """Every recipient; each workspace's members (user id → `Member.id`); members by id."""
     members = channels_store.active_members(ctx.db)
     channels = channels_store.enabled_channels(ctx.db)
     recipients = [_recipient("dm", m, m.user_id, not m.paused) for m in members]
     recipients += [_recipient("channel", c, c.channel_id, c.enabled) for c in channels]
-    known: dict[str, list[str]] = {}
+    known: dict[str, dict[str, int]] = {}
     for member in members:
-        known.setdefault(member.team_id, []).append(member.user_id)
+        known.setdefault(member.team_id, {})[member.user_id] = member.id or 0
     return recipients, known, {m.id or 0: m for m in members}
 
 
@@ -154,7 +157,7 @@ async def prepare(
     for channel_due in (d for d in due if d.recipient.kind != "dm"):
         if stop is not None and stop.is_set():
             break
-        team = known.get(channel_due.recipient.team_id, [])
+        team = known.get(channel_due.recipient.team_id, {})
         try:
             item = await _plan_channel(ctx, client, channel_due, team, now)
         except Exception:
@@ -202,7 +205,7 @@ def _plan_members(
 
 
 async def _plan_channel(
-    ctx: Context, client: AsyncWebClient, due: Due, known: list[str], now: datetime
+    ctx: Context, client: AsyncWebClient, due: Due, known: dict[str, int], now: datetime
 ) -> Planned | None:
     channel = due.recipient
     try:
@@ -228,8 +231,13 @@ async def _plan_channel(
     if not digest.items:
         return Planned(due, _payload(None, []), state="skipped")
     paper_ids = [item.paper.id for item in digest.items]
+    mentioned: dict[str, list[int]] = {}  # Member.id → papers the post names them for
+    for item in digest.items:
+        for match in item.matches:
+            mentioned.setdefault(str(known[match.user_id]), []).append(item.paper.id)
     message = blocks.channel_digest_message(digest)
-    return Planned(due, _payload(message, paper_ids, channel_row_id=channel.row_id))
+    extra = {"channel_row_id": channel.row_id, "mentioned": mentioned}
+    return Planned(due, _payload(message, paper_ids, **extra))
 
 
 async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
@@ -244,7 +252,9 @@ async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
 
 
 def write(ctx: Context, item: Planned, *, now: datetime) -> bool:
-    """Write one planned digest as an outbox row, with the member's deliveries, atomically.
+    """Write one planned digest as an outbox row with its deliveries, atomically: a DM's to
+    its member, a channel post's to each member it mentions (so those papers never reach
+    them again by DM).
 
     Args:
         ctx: the process context.
@@ -255,11 +265,15 @@ def write(ctx: Context, item: Planned, *, now: datetime) -> bool:
         False when a row with the same key exists already (another job won the race).
     """
     member_id, paper_ids = item.member_id, list(item.payload["paper_ids"])
+    mentioned = item.payload.get("mentioned") or {}
 
     def deliveries(session: Session, row_id: int) -> None:
-        members_store.record_deliveries(
-            session, member_id or 0, paper_ids, outbox_id=row_id, at=now
-        )
+        if member_id is not None:
+            members_store.record_deliveries(session, member_id, paper_ids, outbox_id=row_id, at=now)
+        for mentioned_id, papers in mentioned.items():  # never again in their DMs
+            members_store.record_deliveries(
+                session, int(mentioned_id), papers, outbox_id=row_id, at=now, watermark=False
+            )
 
     due = item.due
     row_id = outbox.enqueue(
@@ -272,7 +286,7 @@ def write(ctx: Context, item: Planned, *, now: datetime) -> bool:
         now=now,
         state=item.state,
         error=item.error,
-        then=deliveries if member_id is not None else None,
+        then=deliveries if member_id is not None or mentioned else None,
     )
     return row_id is not None
 

@@ -62,7 +62,11 @@ def _last_digest(session: Session, member_id: int) -> LastDigest | None:
     newest = session.exec(
         select(Outbox.id, Outbox.sent_at, Outbox.created_at)
         .join(Delivery, col(Delivery.outbox_id) == col(Outbox.id))
-        .where(col(Delivery.member_id) == member_id, col(Outbox.state) == "sent")
+        .where(
+            col(Delivery.member_id) == member_id,
+            col(Outbox.state) == "sent",
+            col(Outbox.kind) == "dm",  # not a channel post that mentioned them
+        )
         .order_by(col(Outbox.id).desc())
         .limit(1)
     ).first()

@@ -221,6 +221,7 @@ def record_deliveries(
     *,
     outbox_id: int | None = None,
     at: datetime | None = None,
+    watermark: bool = True,
 ) -> None:
     """Remember that these papers reached the member, and move their digest watermark.
 
@@ -230,6 +231,8 @@ def record_deliveries(
         paper_ids: papers sent; ones already delivered are skipped.
         outbox_id: the outbox row that carries them.
         at: naive UTC time of the digest (default now); becomes `last_digest_at`.
+        watermark: False for papers that reached the member in a channel post, which
+            does not replace their own digest.
     """
     at = at or utcnow()
     for paper_id in unrecorded_paper_ids(
@@ -238,7 +241,7 @@ def record_deliveries(
         session.add(
             Delivery(member_id=member_id, paper_id=paper_id, outbox_id=outbox_id, delivered_at=at)
         )
-    member = session.get(Member, member_id)
+    member = session.get(Member, member_id) if watermark else None
     if member is not None:
         member.last_digest_at = at
         session.add(member)

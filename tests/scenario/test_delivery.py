@@ -164,6 +164,25 @@ async def test_channel_digest_mentions_members_and_records_posts(
 
 
 @pytest.mark.usefixtures("papers")
+@pytest.mark.usefixtures("papers")
+async def test_papers_a_channel_post_named_a_member_for_never_reach_their_dm(
+    ctx, fake_slack, client, clock
+) -> None:
+    join(ctx, "U1", delivery_time="10:00")
+    channel_store.set_channel(
+        ctx.db, "T1", "C1", days="mon,tue,wed,thu,fri,sat,sun", delivery_time="09:00"
+    )
+    fake_slack.set_channel("C1", members=["U1"])
+    clock.advance(hours=1)  # 09:00: the channel's digest
+    assert (await tick(ctx, client, clock)).sent == 1
+    (post,) = fake_slack.messages("C1")
+    assert "<@U1>" in json.dumps(post["blocks"])
+    clock.advance(hours=1)  # 10:00: U1's own digest
+    await tick(ctx, client, clock)
+    sent = " ".join(m["text"] for m in dms(fake_slack))
+    assert "Graph neural networks" not in sent and "Message passing" not in sent
+
+
 async def test_channel_the_bot_left_is_recorded_not_retried(ctx, fake_slack, client, clock) -> None:
     join(ctx, "U1", paused=True)
     channel_store.set_channel(ctx.db, "T1", "C9", days="mon,tue,wed,thu,fri,sat,sun")
