@@ -65,6 +65,7 @@ def _show_digests(ctx: Context, console: Console) -> None:
             console.print(digest.note or "nothing today")
         for rank, item in enumerate(digest.items, 1):
             console.print(f"[bold]{rank}. {item.paper.title}[/]  [dim]{item.paper.url}[/]")
+            console.print(f"   [dim]{item.gist}[/]")
             console.print(f"   [green]why:[/] {item.reason}")
             console.print(f"   [cyan]summary:[/] {item.summary}\n")
 

@@ -41,8 +41,9 @@ def digest(
         return
     for n, item in enumerate(result.items, 1):
         typer.echo(f"{n}. {item.paper.title}  [{item.score:.2f}]  {_url(item)}")
-        typer.echo(f"   {item.reason}")
-        typer.echo(f"   {item.summary}")
+        typer.echo(f"   {item.gist}")
+        typer.echo(f"   why: {item.reason}")
+        typer.echo(f"   for you: {item.summary}")
 
 
 def _url(item: DigestItem) -> str:

@@ -244,3 +244,12 @@ def test_digest_dates_are_the_recipients_own():
     channel = ChannelDigest("T1", "C1", [], WHEN, late_utc, "America/Los_Angeles")
     header = blocks.channel_digest_message(channel).to_kwargs()["blocks"][0]["text"]["text"]
     assert "Mon 10 Jun" in header
+
+
+def test_each_digest_paper_shows_its_gist_summary_and_reason():
+    for count in (1, 12):  # the full layout and the compact one
+        kwargs = blocks.member_digest_message(digest([item(n) for n in range(count)])).to_kwargs()
+        sections = [t for t in texts(kwargs) if "A paper" in t]
+        assert len(sections) == count
+        assert all("_Gist._" in t and "Summary." in t for t in sections)
+    assert "Why you got this" in "\n".join(texts(kwargs))

@@ -96,7 +96,8 @@ def paper_actions(paper_id: int, *, save: bool = False) -> ActionsBlock:
 
 
 def member_digest_message(digest: Any) -> Message:
-    """A member's DM digest: header, then per paper link, context, summary, reason, buttons.
+    """A member's DM digest: header, then per paper link, gist, summary, context, reason
+    and buttons.
 
     Args:
         digest: a `bot.digest.MemberDigest`.
@@ -120,15 +121,17 @@ def member_digest_message(digest: Any) -> Message:
 
 def _digest_item(item: Any) -> Layouts:
     paper = item.paper
+    gist_line = f"\n_{escaped(item.gist, 300)}_" if item.gist else ""
     summary = "\n" + escaped(item.summary, 1200) if item.summary else ""
     why = "*Why you got this:* " + escaped(item.reason or "", 1000)
+    body = paper_link(paper) + gist_line + summary
     full = [
-        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(paper_link(paper) + summary)),
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(body)),
         ContextBlock(elements=[mrkdwn(paper_context(paper))]),
         ContextBlock(elements=[mrkdwn(why)]),
         paper_actions(paper.id, save=True),
     ]
-    text = f"{paper_link(paper)}\n{paper_context(paper)}{summary}\n{why}"
+    text = f"{paper_link(paper)}\n{paper_context(paper)}{gist_line}{summary}\n{why}"
     compact = [
         SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text)),
         paper_actions(paper.id, save=True),
