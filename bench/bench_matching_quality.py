@@ -8,7 +8,9 @@ an interest line for its own abstract among all abstracts (MRR, R@1); the lexica
 chosen on the seeds, so the checked figures are leave-one-page-out.
 (2) a member who 👍s 3 papers of one topic (a keyword cluster: the papers whose title
 contains a stem, at least 6) should get the topic's other papers first among all papers
-(P@5, nDCG@10), on the texts as they are and with every topic stem deleted from every text.
+(P@5, nDCG@10), and one who 👍s 3 papers of each of two topics should get the rest of both
+(P@10, nDCG@10, both topics in the top 10), on the texts as they are and with every topic
+stem deleted from every text (`bench.liked_quality`, which also chooses the 👍 rule).
 Then the score distribution of interest-length queries, which the default threshold is read
 from.
 """

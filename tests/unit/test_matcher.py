@@ -176,3 +176,32 @@ def test_a_group_of_likes_matches_by_its_centroid_and_unrelated_likes_stay_apart
     assert [m.paper for m in each] == [1, 2, 0]  # each 👍 alone: the near copy wins
     assert [m.paper for m in grouped] == [0, 2, 1]  # the group's centroid: its topic wins
     assert [m.source for m in grouped] == [0, 1, 0]  # and the lone 👍 still serves its own
+
+
+def test_unrelated_likes_each_bring_their_own_topic_at_real_model_cosines() -> None:
+    # Three 👍 on unrelated papers (FILM, DiGress, RevCol, say): every two share the common
+    # direction 0 of all ML papers (cosine 0.3, as with all-MiniLM-L6-v2) and each has its
+    # own topic axis 1–3. Candidates: each topic's neighbour (0.7 to its own 👍, 0.3 to the
+    # others) and two generic papers close to the common direction (0.49 to every 👍).
+    base, dim = np.sqrt(0.3), 10
+    liked = np.zeros((3, dim), np.float32)
+    liked[:, 0] = base
+    liked[[0, 1, 2], [1, 2, 3]] = np.sqrt(0.7)
+    papers = np.zeros((5, dim), np.float32)
+    papers[:3, 0] = base
+    papers[[0, 1, 2], [1, 2, 3]] = 0.4 / np.sqrt(0.7)
+    papers[[0, 1, 2], [4, 5, 6]] = np.sqrt(1 - 0.3 - 0.16 / 0.7)
+    papers[3:, 0] = 0.9
+    papers[[3, 4], [7, 8]] = np.sqrt(1 - 0.81)
+    assert liked @ liked.T == pytest.approx(0.7 * np.eye(3) + 0.3, abs=1e-6)
+    assert papers[:3] @ liked.T == pytest.approx(0.4 * np.eye(3) + 0.3, abs=1e-6)
+    vectors, groups, _ = liked_vectors(liked)
+    assert groups == [[0], [1], [2]]
+    (found,) = match(papers, [MemberVectors(vectors, _empty(dim))], k=3)
+    assert [m.paper for m in found] == [0, 1, 2]  # every topic served, by its own 👍
+    assert [m.source for m in found] == [0, 1, 2]
+    assert [m.score for m in found] == pytest.approx([0.7, 0.7, 0.7], abs=1e-6)
+    # one centroid of the three (the previous cut, 0.2) ranks the generic papers first
+    merged, _, _ = liked_vectors(liked, min_similarity=0.2)
+    (found,) = match(papers, [MemberVectors(merged, _empty(dim))], k=3)
+    assert [m.paper for m in found][:2] == [3, 4]

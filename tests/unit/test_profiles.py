@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.profiles import (
+    LIKED_GROUP_SIMILARITY,
     MemberProfile,
     ProfileError,
     liked_groups,
@@ -122,3 +123,36 @@ def test_liked_vectors_are_normalized_centroids_with_their_most_central_paper() 
     assert rows[1] == pytest.approx(vectors[2])  # a lone paper stands for itself
     mean = vectors[[0, 1, 3]].mean(axis=0)
     assert rows[0] == pytest.approx(mean / np.linalg.norm(mean))
+
+
+def _like_real_model() -> np.ndarray:
+    """Three 👍'd papers as all-MiniLM-L6-v2 places them: every two papers share a common
+    "ML paper" direction (cosine 0.3 when unrelated, about the seeds' median of 0.355); 0
+    and 2 are on one topic (cosine 0.7), 1 is on another."""
+    base, topic = np.sqrt(0.3), np.sqrt(0.4)
+    return np.array(
+        [
+            [base, topic, 0, np.sqrt(0.3), 0, 0],
+            [base, 0, np.sqrt(0.7), 0, 0, 0],
+            [base, topic, 0, 0, np.sqrt(0.3), 0],
+        ],
+        dtype=np.float32,
+    )
+
+
+def test_unrelated_likes_stay_separate_and_related_ones_group_at_real_model_cosines() -> None:
+    liked = _like_real_model()
+    assert liked @ liked.T == pytest.approx(
+        np.array([[1, 0.3, 0.7], [0.3, 1, 0.3], [0.7, 0.3, 1]]), abs=1e-6
+    )
+    assert 0.3 < LIKED_GROUP_SIMILARITY < 0.7
+    rows, groups, central = liked_vectors(liked[:2])  # 👍 on two unrelated papers
+    assert groups == [[0], [1]] and central == [0, 1]
+    assert rows == pytest.approx(liked[:2])  # each is its own positive, as it was 👍'd
+    rows, groups, _ = liked_vectors(liked)  # then a 👍 on a paper close to the first
+    assert groups == [[0, 2], [1]]
+    mean = liked[[0, 2]].mean(axis=0)
+    assert rows[0] == pytest.approx(mean / np.linalg.norm(mean))
+    assert rows[1] == pytest.approx(liked[1])
+    # the previous cut (0.2) merged all three into one centroid
+    assert liked_groups(liked, min_similarity=0.2) == [[0, 1, 2]]
