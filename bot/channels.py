@@ -8,7 +8,7 @@ is Slack's to say, so the listener checks that before calling here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +49,7 @@ class ChannelState:
     days: tuple[str, ...]
     next_digest_at: datetime | None
     last_digest_at: datetime | None
+    stopped_by: str | None = None  # Slack's error when the last digest failed and it is off
 
 
 def enable_channel(
@@ -118,7 +119,10 @@ def channel_status(
         ChannelError: `channel_id` is a DM.
     """
     _check_channel(channel_id)
-    return _state(store.get_channel(ctx.db, team_id, channel_id), team_id, channel_id, now)
+    state = _state(store.get_channel(ctx.db, team_id, channel_id), team_id, channel_id, now)
+    if state.enabled:
+        return state
+    return replace(state, stopped_by=store.last_failure(ctx.db, channel_id))
 
 
 def _state(

@@ -25,7 +25,7 @@ from bot import digest as digest_service
 from bot.context import Context
 from bot.models import Channel, Member, utcnow
 from bot.slack import blocks
-from bot.slack.sender import TRANSIENT_ERRORS, Sender
+from bot.slack.sender import CHANNEL_GONE_ERRORS, TRANSIENT_ERRORS, Sender
 from bot.store import channels as channels_store
 from bot.store import members as members_store
 from bot.store import outbox
@@ -215,6 +215,8 @@ async def _plan_channel(
         if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
             log.warning("channel %s: no member list (%s); next tick", channel.recipient_id, code)
             return None
+        if code in CHANNEL_GONE_ERRORS:
+            await asyncio.to_thread(channels_store.stop_channel, ctx.db, channel.row_id or 0)
         return Planned(due, _payload(None, []), state="failed", error=code)
     except (aiohttp.ClientError, TimeoutError) as error:
         log.warning("channel %s: no member list (%r); next tick", channel.recipient_id, error)

@@ -38,6 +38,8 @@ EVENT_TYPE = "paperboy_digest"
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+# the bot can no longer post there: the channel's digest is switched off (status says why)
+CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_INLINE_WAIT = 60.0  # longer Retry-After values go through next_attempt_at instead
 BACKOFF_BASE, BACKOFF_CAP = 30.0, 3600.0
@@ -139,6 +141,9 @@ class Sender:
             reason = str(error.response.get("error") or error)
             log.warning("outbox %s failed for good: %s", row.key, reason)
             await asyncio.to_thread(outbox.mark_failed, db, row.id, error=reason)
+            channel_row_id = row.payload.get("channel_row_id")
+            if row.kind == "channel" and channel_row_id and reason in CHANNEL_GONE_ERRORS:
+                await asyncio.to_thread(channels_store.stop_channel, db, channel_row_id)
             return "failed"
         await asyncio.to_thread(
             outbox.mark_sent, db, row.id, ts=ts, conversation=conversation, now=self.clock(),

@@ -11,8 +11,10 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import members
+from bot.channels import channel_status
 from bot.context import Context
 from bot.models import utcnow
+from bot.slack import blocks
 from bot.slack.sender import Sender
 from bot.store import channels as channel_store
 from bot.store import outbox
@@ -193,6 +195,22 @@ async def test_channel_the_bot_left_is_recorded_not_retried(ctx, fake_slack, cli
     assert (await tick(ctx, client, clock)).due == 0
     (row,) = outbox.list_rows(ctx.db, states=["failed"])
     assert (row.recipient, row.last_error) == ("C9", "not_in_channel")
+    status = channel_status(ctx, "T1", "C9")  # switched off, and says why
+    assert not status.enabled and status.stopped_by == "not_in_channel"
+    assert "/invite @paperboy" in blocks.channel_status_message(status).text
+
+
+@pytest.mark.usefixtures("papers")
+async def test_a_channel_post_refused_for_good_switches_the_digest_off(
+    ctx, fake_slack, client, clock
+) -> None:
+    join(ctx, "U1")
+    channel_store.set_channel(ctx.db, "T1", "C9", days="mon,tue,wed,thu,fri,sat,sun")
+    fake_slack.set_channel("C9", members=["U1"])
+    fake_slack.fail_next("chat.postMessage", error="is_archived")
+    clock.advance(hours=1)
+    await tick(ctx, client, clock, channels=["C9"])
+    assert channel_status(ctx, "T1", "C9").stopped_by == "is_archived"
 
 
 @pytest.mark.usefixtures("papers")

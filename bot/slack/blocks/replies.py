@@ -96,6 +96,12 @@ def channel_status_message(channel: Any) -> Message:
     Args:
         channel: a `bot.channels.ChannelState`.
     """
+    if not channel.enabled and channel.stopped_by:
+        return notice(
+            "This channel's paper digest stopped: Slack said `{}` when I posted. Invite me "
+            "with `/invite @paperboy`, then turn it back on with `/papers channel on`.",
+            channel.stopped_by,
+        )
     if not channel.enabled:
         return notice("This channel gets no paper digest. Turn it on with `/papers channel on`.")
     template = "This channel gets a paper digest at *{}* ({}) on {}."
