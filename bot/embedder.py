@@ -159,7 +159,10 @@ class SentenceTransformerEmbedder:
             with self._lock:
                 if self._model is None:
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as transformers_logging
 
+                    # its "Loading weights" bar would land in every command's stderr
+                    transformers_logging.disable_progress_bar()
                     self._model = SentenceTransformer(
                         resolve_model_path(self._model_name), device=self._device
                     )

@@ -11,6 +11,7 @@ from bot import members
 from bot.cli import app
 from bot.cli.common import fail, load_context, print_json
 from bot.members import ProfileError, ProfileView
+from bot.store import members as member_store
 
 __all__ = ["add", "member_app", "show"]
 
@@ -53,6 +54,8 @@ def show(
     """Show a member's interests, seeds, filters and settings."""
     ctx = load_context()
     try:
+        if not member_store.load_states(ctx.db, team, [user_id]):
+            fail(f"no member {user_id}; add one with `paperboy member add {user_id} --interest …`")
         view = members.profile(ctx, team, user_id)
     finally:
         ctx.db.dispose()

@@ -66,3 +66,10 @@ def test_errors_and_notes_are_clear(runner: CliRunner) -> None:
     past = (date.today() - timedelta(days=30)).isoformat()
     empty = runner.invoke(app, ["digest", "--member", "U1", "--date", past, "--json"])
     assert json.loads(empty.stdout) == []
+
+
+def test_showing_an_unknown_member_says_so_and_creates_nobody(runner: CliRunner) -> None:
+    unknown = runner.invoke(app, ["member", "show", "U404", "--json"])
+    assert unknown.exit_code == 2 and "no member U404" in unknown.output
+    again = runner.invoke(app, ["member", "show", "U404"])
+    assert again.exit_code == 2  # the first call did not create the member
