@@ -22,12 +22,32 @@ install: $(STAMP)
 demo: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/paperboy demo
 
-test: install
-	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+# `run_pytest [args]`: pytest, offline; exit 5 (nothing collected) fails with a message
+RUN_PYTEST = run_pytest() { HF_HUB_OFFLINE=1 $(PY) -m pytest "$$@"; local rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests$${PAPERBOY_TEST_DATABASE:+ ($$PAPERBOY_TEST_DATABASE pass)} — failing, a green run must test something" >&2; fi; \
+	return $$rc; }
 
-# the PostgreSQL half alone, on a throwaway local server (installed and started if needed)
+# the suite on SQLite, then (when PAPERBOY_TEST_POSTGRES_URL is set, e.g. by
+# `source .ci/postgres.sh && start_postgres`) again with every test on a fresh PostgreSQL database
+test: install
+	@$(RUN_PYTEST); \
+	if [ -z "$${PAPERBOY_TEST_POSTGRES_URL:-}" ]; then \
+	    run_pytest $(PYTEST_ARGS) || exit; \
+	    echo "make test: PostgreSQL pass skipped: PAPERBOY_TEST_POSTGRES_URL is not set (make test-postgres runs it)"; \
+	    exit 0; \
+	fi; \
+	echo "make test: SQLite pass"; \
+	PAPERBOY_TEST_DATABASE=sqlite run_pytest $(PYTEST_ARGS); sqlite=$$?; \
+	echo "make test: PostgreSQL pass"; \
+	PAPERBOY_TEST_DATABASE=postgresql run_pytest $(PYTEST_ARGS); postgres=$$?; \
+	echo "make test: SQLite pass exit $$sqlite, PostgreSQL pass exit $$postgres"; \
+	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
+
+# the PostgreSQL pass alone, on a throwaway local server (installed and started if needed)
 test-postgres: install
-	bash -c 'source .ci/postgres.sh && start_postgres && HF_HUB_OFFLINE=1 $(PY) -m pytest -m postgres $(PYTEST_ARGS)'
+	@$(RUN_PYTEST); \
+	source .ci/postgres.sh && start_postgres && \
+	PAPERBOY_TEST_DATABASE=postgresql run_pytest $(PYTEST_ARGS)
 
 check: install
 	$(VENV)/bin/ruff format --check bot jobs tests bench

@@ -34,10 +34,9 @@ BACKEND_VAR = "PAPERBOY_TEST_DATABASE"
 
 
 def _backend() -> str:
-    """`sqlite` (the default) or `postgresql`: what `database_url` hands out."""
-    value = os.environ.get(BACKEND_VAR, "").strip().lower() or "sqlite"
-    aliases = {"postgres": "postgresql", "pg": "postgresql"}
-    return aliases.get(value, value)
+    """`PAPERBOY_TEST_DATABASE`: `` (unset), `sqlite` or `postgresql`."""
+    value = os.environ.get(BACKEND_VAR, "").strip().lower()
+    return {"postgres": "postgresql", "pg": "postgresql"}.get(value, value)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "sqlite_only: checks SQLite itself; skipped when PAPERBOY_TEST_DATABASE=postgresql",
     )
     backend = _backend()
-    if backend not in ("sqlite", "postgresql"):
+    if backend not in ("", "sqlite", "postgresql"):
         raise pytest.UsageError(f"{BACKEND_VAR}={backend!r}: expected sqlite or postgresql")
     if backend == "postgresql" and not os.environ.get(POSTGRES_URL_VAR):
         raise pytest.UsageError(
@@ -56,17 +55,28 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"paperboy test database: {_backend()}"
+    backend = _backend() or "sqlite (PAPERBOY_TEST_DATABASE unset)"
+    return f"paperboy test database: {backend}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _backend() != "postgresql":
-        return
-    for item in items:
-        marker = item.get_closest_marker("sqlite_only")
-        if marker is not None:
-            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason or 'see the test'}"))
+    """A pass on one backend skips what only the other pass tests (`make test` runs both);
+    with `PAPERBOY_TEST_DATABASE` unset, everything runs (PostgreSQL tests when a server is
+    configured)."""
+    backend = _backend()
+    if backend == "postgresql":
+        for item in items:
+            marker = item.get_closest_marker("sqlite_only")
+            if marker is not None:
+                why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+                item.add_marker(
+                    pytest.mark.skip(reason=f"SQLite only, {why}: the SQLite pass runs it")
+                )
+    elif backend == "sqlite":
+        skip = pytest.mark.skip(reason="needs PostgreSQL: the PostgreSQL pass runs it")
+        for item in items:
+            if item.get_closest_marker("postgres") is not None:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

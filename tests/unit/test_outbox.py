@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -16,8 +15,8 @@ LEASE = timedelta(minutes=5)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
+def db(database_url: str) -> Database:
+    database = Database(database_url)
     database.create_all()
     yield database
     database.dispose()
