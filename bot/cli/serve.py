@@ -127,12 +127,12 @@ async def _serve_with(
         scheduler = build_scheduler(ctx, client, is_leader=elector.is_leader)
         scheduler.start()
     log_event(log, "started", mode="http" if http else "socket", scheduler=with_scheduler, **where)
-    warming = asyncio.create_task(_warm_up(ctx))
+    warming = asyncio.create_task(_keep_warm(ctx))
     try:
         await stop.wait()
     finally:
         log_event(log, "stopping")
-        warming.cancel()  # a model still loading is not worth waiting for
+        warming.cancel()  # a model still loading or an index poll is not worth waiting for
         if scheduler is not None:
             await scheduler.drain()
         await close()
@@ -140,6 +140,24 @@ async def _serve_with(
         if elector is not None:
             await asyncio.to_thread(elector.stop)
         log_event(log, "stopped")
+
+
+async def _keep_warm(ctx: Context) -> None:
+    """Warm up (`_warm_up`), then keep following the library (`_follow_library`)."""
+    await _warm_up(ctx)
+    await _follow_library(ctx)
+
+
+async def _follow_library(ctx: Context) -> None:
+    """Poll the papers' watermark every `INDEX_SYNC_SECONDS`, so that papers another replica
+    ingested are in this one's index before a member searches (the search would otherwise
+    catch up itself, and wait for it)."""
+    while True:
+        await asyncio.sleep(ctx.settings.index_sync_seconds)
+        try:
+            await asyncio.to_thread(ctx.library.refresh)
+        except Exception:
+            log.warning("index refresh failed; the next poll tries again", exc_info=True)
 
 
 async def _warm_up(ctx: Context) -> None:
