@@ -236,6 +236,15 @@ def test_interests_message_numbers_and_counts():
     )
 
 
+def test_many_long_interests_are_all_listed_within_the_limits():
+    interests = [InterestView(n, f"interest {n} " + "x" * 250, 0) for n in range(1, 21)]
+    profile = ProfileView(member(), interests, [], [], [], 0, 0, 0)
+    kwargs = blocks.interests_message(profile).to_kwargs()
+    assert all(len(t) <= blocks.MAX_SECTION_TEXT for t in texts(kwargs))
+    text = "\n".join(texts(kwargs))
+    assert all(f"{n}. interest {n} " in text for n in range(1, 21))
+
+
 def test_digest_dates_are_the_recipients_own():
     late_utc = datetime(2024, 6, 10, 20, 0)  # already Tuesday morning in Tokyo
     tokyo = MemberDigest("T1", "U1", [item()], None, WHEN, late_utc, "Asia/Tokyo")

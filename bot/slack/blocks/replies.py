@@ -7,7 +7,13 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
-from bot.slack.blocks.text import MAX_FALLBACK_TEXT, Message, escaped, mrkdwn
+from bot.slack.blocks.text import (
+    MAX_FALLBACK_TEXT,
+    MAX_SECTION_TEXT,
+    Message,
+    escaped,
+    mrkdwn,
+)
 
 __all__ = [
     "FEEDBACK_NOTES",
@@ -78,7 +84,9 @@ def interests_message(profile: Any) -> Message:
         f"{i.number}. {escaped(i.text, 300)} — _{_papers(i.recent)} this week_"
         for i in profile.interests
     ]
-    blocks: list[Block] = [SectionBlock(text=mrkdwn("*Your interests*\n" + "\n".join(lines)))]
+    blocks: list[Block] = [
+        SectionBlock(text=mrkdwn(text)) for text in _packed(["*Your interests*", *lines])
+    ]
     extras = []
     if profile.seeds:
         extras.append("Seeds: " + "; ".join(escaped(s.title, 200) for s in profile.seeds))
@@ -88,6 +96,16 @@ def interests_message(profile: Any) -> Message:
         blocks.append(ContextBlock(elements=[mrkdwn("\n".join(extras))]))
     fallback = "Your interests: " + "; ".join(i.text for i in profile.interests)
     return Message(escaped(fallback, MAX_FALLBACK_TEXT), blocks)
+
+
+def _packed(lines: list[str]) -> list[str]:
+    """Lines joined into as few section texts as fit Slack's limit, none cut."""
+    texts = [""]
+    for line in lines:
+        if texts[-1] and len(texts[-1]) + 1 + len(line) > MAX_SECTION_TEXT:
+            texts.append("")
+        texts[-1] = f"{texts[-1]}\n{line}" if texts[-1] else line
+    return texts
 
 
 def channel_status_message(channel: Any) -> Message:
