@@ -31,7 +31,9 @@ from bot.store import members as members_store
 from bot.store import outbox
 from jobs.schedule import Due, Recipient, due_recipients, today_occurrence
 
-MEMBER_BATCH = 2000  # member digests built together: one window load and one matrix product
+# member digests built together (one window load, one matrix product); it also bounds the
+# batch's lexical-bonus arrays: members × their interest lines × window papers, float32
+MEMBER_BATCH = 500
 
 __all__ = ["DeliverReport", "Planned", "plan", "prepare", "run", "write"]
 
