@@ -170,13 +170,14 @@ def _merge(session: Session, papers: Sequence[Paper]) -> tuple[list[Draft], Save
 
 
 def _enrich(row: PaperRow | Draft, paper: Paper, free_arxiv_id: str | None) -> bool:
-    """Fill what the stored paper lacks and raise its upvotes; never touch its text."""
+    """Fill what the stored paper lacks, take a fuller author list and raise its upvotes;
+    never touch its text (so it is never re-embedded)."""
     changes: dict[str, object] = {}
     if paper.upvotes is not None and (row.upvotes is None or paper.upvotes > row.upvotes):
         changes["upvotes"] = paper.upvotes
-    if paper.authors and row.authors == "[]":
+    if len(paper.authors) > len(json.loads(row.authors)):  # a fuller author list
         changes["authors"] = json.dumps(list(paper.authors), ensure_ascii=False)
-        changes["author_count"] = paper.author_count or len(paper.authors)
+        changes["author_count"] = max(paper.author_count or 0, len(paper.authors))
     if paper.url and not row.url:
         changes["url"] = paper.url
     if paper.published and not row.published:

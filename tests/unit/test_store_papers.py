@@ -79,8 +79,12 @@ def test_later_digest_enriches_without_reembedding(ctx: Context, embedder: FakeE
     (row,) = _stored(ctx)
     assert (row.abstract, row.upvotes, row.arxiv_id) == ("Old abstract.", 12, "2402.00002")
     assert json.loads(row.authors) == ["Ada", "Bo"] and row.published == date(2024, 2, 1)
-    _save(ctx, [Paper("Epsilon", "", upvotes=1, url="https://y.org")], "third")
+    _save(ctx, [Paper("Epsilon", "", upvotes=1, url="https://y.org", authors=("Ada",))], "third")
     assert (_stored(ctx)[0].upvotes, _stored(ctx)[0].url) == (12, "https://x.org/e")
+    assert json.loads(_stored(ctx)[0].authors) == ["Ada", "Bo"]  # never a shorter list
+    _save(ctx, [Paper("Epsilon", "", authors=("Ada", "Bo", "Cy"))], "fourth")
+    assert json.loads(_stored(ctx)[0].authors) == ["Ada", "Bo", "Cy"]  # a fuller one wins
+    assert embedder.encoded_texts == ["Epsilon. Old abstract."]
 
 
 def test_text_embedded_before_is_not_embedded_again(ctx: Context, embedder: FakeEmbedder) -> None:
