@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.context import Context
-from bot.digests import DigestError, FileUnavailable, parse_file
+from bot.digests import DigestError, FileUnavailable
 from bot.store import papers as paper_store
 from jobs.ingest_ahead import (
     Batch,
     Job,
     Progress,
     Read,
+    parse_as_hashed,
     prepare,
     refresh_quietly,
     vectors_for,
@@ -213,7 +214,9 @@ def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: 
         log.info("ingest %s: skipped (seen before as %s)", path, seen.path)
         return _Outcome(report)
     try:
-        read = job.read.result() if job.read is not None else Read(parse_file(path))
+        read = (
+            job.read.result() if job.read is not None else Read(parse_as_hashed(path, content_hash))
+        )
         parsed = read.parsed
         report.format, report.papers = parsed.format, len(parsed.papers)
         report.problems = list(parsed.problems)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.context import Context
-from bot.digests import ParseResult, parse_file
+from bot.digests import FileUnavailable, ParseResult, parse_file
 from bot.library import Library
 from bot.models import DigestFile
 from bot.store import papers as paper_store
@@ -30,6 +30,7 @@ __all__ = [
     "Read",
     "content_hash",
     "encode",
+    "parse_as_hashed",
     "prepare",
     "refresh_quietly",
     "vectors_for",
@@ -94,13 +95,31 @@ def prepare(ctx: Context, worker: ThreadPoolExecutor, batch: Batch, path: Path) 
         return job
     job.seen = paper_store.find_digest_file(ctx.db, job.content_hash)
     if job.seen is None:
-        job.read = worker.submit(read_file, ctx, path, batch)
+        job.read = worker.submit(read_file, ctx, path, batch, job.content_hash)
     return job
 
 
-def read_file(ctx: Context, path: Path, batch: Batch) -> Read:
+def parse_as_hashed(path: Path, expected: str) -> ParseResult:
+    """Parse the file, making sure it still has the content it was hashed with: a file
+    rewritten in between would otherwise be stored, and remembered, under the old hash.
+
+    Raises:
+        FileUnavailable: the file changed (or vanished) since it was hashed; the next scan
+            takes it as it is then.
+    """
+    parsed = parse_file(path)
+    try:
+        unchanged = content_hash(path) == expected
+    except OSError:
+        unchanged = False
+    if not unchanged:
+        raise FileUnavailable("file changed while it was being read")
+    return parsed
+
+
+def read_file(ctx: Context, path: Path, batch: Batch, expected: str) -> Read:
     """Parse a file (on the worker) and start encoding the papers that look new."""
-    read = Read(parse_file(path))
+    read = Read(parse_as_hashed(path, expected))
     if batch.embedder is None:
         return read
     try:

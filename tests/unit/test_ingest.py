@@ -192,6 +192,29 @@ def test_file_vanishing_after_hashing_is_not_remembered_as_failed(
     assert (again.new, again.failed) == (2, 0) and not again.files[0].skipped
 
 
+def test_file_rewritten_after_hashing_is_taken_as_it_is_next_scan(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = _jsonl(tmp_path / "a.jsonl", [_paper(1)])
+    hash_file = ingest_ahead.content_hash
+    first = hash_file(digest)
+
+    def hash_then_rewrite(path: Path) -> str:
+        content_hash = hash_file(path)
+        if content_hash == first:
+            _jsonl(path, [_paper(1), _paper(2)])  # the download finished meanwhile
+        return content_hash
+
+    monkeypatch.setattr(ingest_ahead, "content_hash", hash_then_rewrite)
+    report = ingest_paths(ctx, [digest])
+    assert report.new == 0
+    assert report.files[0].error == "a.jsonl: file changed while it was being read, will retry"
+    assert paper_store.find_digest_file(ctx.db, first) is None
+    monkeypatch.undo()
+    again = ingest_paths(ctx, [digest])
+    assert (again.new, again.failed) == (2, 0)
+
+
 @pytest.fixture
 def gpu_ctx(settings: Settings, embedder: FakeEmbedder) -> Iterator[Context]:
     """A context whose model "runs on a GPU": ingest encodes the next files ahead."""
