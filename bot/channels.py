@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.context import Context
 from bot.models import Channel, utcnow
 from bot.store import channels as store
+from bot.store import outbox
 from jobs.schedule import Recipient, next_occurrence
 
 __all__ = [
@@ -122,7 +123,7 @@ def channel_status(
     state = _state(store.get_channel(ctx.db, team_id, channel_id), team_id, channel_id, now)
     if state.enabled:
         return state
-    return replace(state, stopped_by=store.last_failure(ctx.db, channel_id))
+    return replace(state, stopped_by=outbox.last_failure(ctx.db, "channel", channel_id))
 
 
 def _state(

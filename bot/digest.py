@@ -188,10 +188,7 @@ def _score_members(
         if member.mutes or member.keywords:
             ok &= np.array([_allowed(member, v) for v in views], dtype=bool)
         eligible.append(ok)
-        excluded = np.flatnonzero(~ok)
-        lexical = _lexical(ctx, member, views)
-        boost = member.popularity_boost
-        queries.append(MemberVectors(member.positives, member.negatives, boost, excluded, lexical))
+        queries.append(_vectors(member, np.flatnonzero(~ok), lexical=_lexical(ctx, member, views)))
     k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
     found = match(vectors, queries, k=k, popularity=bonus) if views else [[] for _ in queries]
@@ -303,11 +300,12 @@ def _allowed(member: MemberProfile, paper: PaperView) -> bool:
 
 def _vectors(
     member: MemberProfile,
-    excluded: list[int] | None = None,
+    excluded: Sequence[int] | np.ndarray,
     *,
     lexical: np.ndarray | None = None,
 ) -> MemberVectors:
-    rows = np.array(excluded, dtype=int) if excluded else None
+    """The member's side of `match`, never returning the paper rows in `excluded`."""
+    rows = np.asarray(excluded, dtype=int) if len(excluded) else None
     return MemberVectors(member.positives, member.negatives, member.popularity_boost, rows, lexical)
 
 

@@ -87,16 +87,21 @@ class TimezoneCache:
         return zone
 
 
-_CACHES: weakref.WeakKeyDictionary[AsyncApp, TimezoneCache] = weakref.WeakKeyDictionary()
+# what the listeners of one app share (Bolt hands each request its own client and context,
+# so shared state hangs on the app): one instance per app of each kind
+_SHARED: weakref.WeakKeyDictionary[AsyncApp, dict[type, Any]] = weakref.WeakKeyDictionary()
+
+
+def _one_per_app(app: AsyncApp, kind: type[T]) -> T:
+    shared = _SHARED.setdefault(app, {})
+    if kind not in shared:
+        shared[kind] = kind()
+    return shared[kind]
 
 
 def timezones(app: AsyncApp) -> TimezoneCache:
-    """The app's time-zone cache, shared by its listeners (Bolt hands each request its own
-    client, so the cache hangs on the app)."""
-    cache = _CACHES.get(app)
-    if cache is None:
-        cache = _CACHES[app] = TimezoneCache()
-    return cache
+    """The app's time-zone cache, shared by its listeners."""
+    return _one_per_app(app, TimezoneCache)
 
 
 class AckFirst:
@@ -140,15 +145,9 @@ class AckFirst:
             return await asyncio.to_thread(fn, *args, **kwargs)
 
 
-_WORK: weakref.WeakKeyDictionary[AsyncApp, AckFirst] = weakref.WeakKeyDictionary()
-
-
 def ack_first(app: AsyncApp) -> AckFirst:
     """The app's `AckFirst`, shared by its listeners and its HTTP endpoint."""
-    work = _WORK.get(app)
-    if work is None:
-        work = _WORK[app] = AckFirst()
-    return work
+    return _one_per_app(app, AckFirst)
 
 
 def responder(client: AsyncWebClient, respond: Any) -> Callable[..., Awaitable[Any]]:

@@ -14,14 +14,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.db import Database
-from bot.models import Channel, ChannelPost, Member, Outbox, utcnow
+from bot.models import Channel, ChannelPost, Member, utcnow
 from bot.store.common import unrecorded_paper_ids
 
 __all__ = [
     "active_members",
     "enabled_channels",
     "get_channel",
-    "last_failure",
     "posted_ts",
     "record_channel_posts",
     "set_channel",
@@ -59,19 +58,6 @@ def stop_channel(db: Database, channel_row_id: int) -> None:
         if row is not None:
             row.enabled = False
             session.add(row)
-
-
-def last_failure(db: Database, channel_id: str) -> str | None:
-    """Slack's reason when this channel's latest digest failed, else None."""
-    with db.session() as session:
-        query = (
-            select(Outbox.state, Outbox.last_error)
-            .where(col(Outbox.kind) == "channel", col(Outbox.recipient) == channel_id)
-            .order_by(col(Outbox.id).desc())
-            .limit(1)
-        )
-        latest = session.exec(query).first()
-    return latest[1] if latest is not None and latest[0] == "failed" else None
 
 
 def get_channel(db: Database, team_id: str, channel_id: str) -> Channel | None:

@@ -28,6 +28,7 @@ __all__ = [
     "claim_next",
     "enqueue",
     "existing_keys",
+    "last_failure",
     "list_rows",
     "mark_failed",
     "mark_sent",
@@ -270,6 +271,19 @@ def list_rows(
         query = query.where(col(Outbox.state).in_(list(states)))
     with db.session() as session:
         return [_view(row) for row in session.exec(query)]
+
+
+def last_failure(db: Database, kind: str, recipient: str) -> str | None:
+    """Slack's reason when the recipient's latest row failed, else None (sent or pending)."""
+    query = (
+        select(Outbox.state, Outbox.last_error)
+        .where(col(Outbox.kind) == kind, col(Outbox.recipient) == recipient)
+        .order_by(col(Outbox.id).desc())
+        .limit(1)
+    )
+    with db.session() as session:
+        latest = session.exec(query).first()
+    return latest[1] if latest is not None and latest[0] == "failed" else None
 
 
 def recent_failures(session: Session, recipient: str, *, limit: int = 5) -> list[OutboxView]:

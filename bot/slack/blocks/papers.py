@@ -121,17 +121,17 @@ def member_digest_message(digest: Any) -> Message:
 
 def _digest_item(item: Any) -> Layouts:
     paper = item.paper
+    link, details = paper_link(paper), paper_context(paper)
     gist_line = f"\n_{escaped(item.gist, 300)}_" if item.gist else ""
     summary = "\n" + escaped(item.summary, 1200) if item.summary else ""
     why = "*Why you got this:* " + escaped(item.reason or "", 1000)
-    body = paper_link(paper) + gist_line + summary
     full = [
-        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(body)),
-        ContextBlock(elements=[mrkdwn(paper_context(paper))]),
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(link + gist_line + summary)),
+        ContextBlock(elements=[mrkdwn(details)]),
         ContextBlock(elements=[mrkdwn(why)]),
         paper_actions(paper.id, save=True),
     ]
-    text = f"{paper_link(paper)}\n{paper_context(paper)}{gist_line}{summary}\n{why}"
+    text = f"{link}\n{details}{gist_line}{summary}\n{why}"
     compact = [
         SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text)),
         paper_actions(paper.id, save=True),
@@ -163,20 +163,22 @@ def _channel_item(channel_id: str, item: Any) -> Layouts:
         f"{mention(m.user_id)} ({escaped(m.reason or '', 200)})" for m in item.matches[:10]
     )
     audience = "For " + (who or "this channel")
-    link = permalink(channel_id, item.earlier_ts) if item.earlier_ts else None
-    if link:
-        text = f"{paper_link(paper)}\n_Already shared:_ <{link}|see the earlier thread>"
+    link = paper_link(paper)
+    earlier = permalink(channel_id, item.earlier_ts) if item.earlier_ts else None
+    if earlier:
+        text = f"{link}\n_Already shared:_ <{earlier}|see the earlier thread>"
         section = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text))
         full = [section, ContextBlock(elements=[mrkdwn(audience)])]
         compact = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(f"{text}\n{audience}"))
         return full, [compact]
+    details = paper_context(paper)
     full = [
-        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(paper_link(paper))),
-        ContextBlock(elements=[mrkdwn(paper_context(paper))]),
+        SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(link)),
+        ContextBlock(elements=[mrkdwn(details)]),
         ContextBlock(elements=[mrkdwn(audience)]),
         paper_actions(paper.id),
     ]
-    text = f"{paper_link(paper)}\n{paper_context(paper)}\n{audience}"
+    text = f"{link}\n{details}\n{audience}"
     compact = [
         SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(text)),
         paper_actions(paper.id),
@@ -240,8 +242,8 @@ def _gist(abstract: str) -> str:
 
 def _fit(head: list[Block], papers: list[Layouts], what: str) -> list[Block]:
     """The header then every paper: full layouts with dividers if all fit, else compact."""
-    full = [block for layouts in papers for block in layouts[0]]
-    if len(head) + len(full) + max(len(papers) - 1, 0) <= MAX_MESSAGE_BLOCKS:
+    full = sum(len(layout) for layout, _ in papers)
+    if len(head) + full + max(len(papers) - 1, 0) <= MAX_MESSAGE_BLOCKS:
         blocks = list(head)
         for shown, (layout, _) in enumerate(papers):
             blocks += ([DividerBlock()] if shown else []) + layout
