@@ -59,7 +59,7 @@ def _server(database_url: str, fake: FakeSlack, inbox: Path) -> Iterator[str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "DIGEST_INBOX": str(inbox),
+        "INBOX_DIR": str(inbox),
         "SLACK_API_URL": fake.url,
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,

@@ -43,7 +43,7 @@ def _context(folder: Path) -> Context:
     settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{folder / 'bench.db'}",
-        digest_inbox=inbox,
+        inbox_dir=inbox,
         slack_bot_token="xoxb-bench",
         slack_signing_secret="bench",
     )

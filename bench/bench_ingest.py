@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bench.common import Report, timed
 from bot.context import build_context
-from bot.digests import parse_file
+from bot.sources import parse_file
 from bot.embedder import SentenceTransformerEmbedder
-from bot.papers import Paper
+from bot.paper import Paper
 from bot.settings import Settings
 from jobs.ingest import ingest_paths
 
@@ -44,14 +44,14 @@ def run(report: Report) -> None:
         report.note(SECTION, "skipped: ../shared/seeds is absent")
         return
     embedder = SentenceTransformerEmbedder()
-    papers = {p.title_key: p for s in seeds for p in parse_file(s).papers}
+    papers = {p.identity.title_key: p for s in seeds for p in parse_file(s).papers}
     embedder.encode([p.embedding_text for p in list(papers.values())[:64]])  # load and warm
     raw_before = _raw_seconds(embedder, [p.embedding_text for p in papers.values()])
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             _env_file=None,
             database_url=f"sqlite:///{tmp}/bench.db",
-            digest_inbox=Path(tmp) / "inbox",
+            inbox_dir=Path(tmp) / "inbox",
         )
         ctx = build_context(settings, embedder=embedder)
         with timed() as elapsed:

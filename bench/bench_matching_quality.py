@@ -27,11 +27,11 @@ from sklearn.svm import LinearSVC
 
 from bench.common import Figure, Report
 from bench.liked_quality import DRAWS, LIKES, run_liked
-from bot.digests import parse_file
+from bot.sources import parse_file
 from bot.embedder import SentenceTransformerEmbedder
 from bot.lexical import LexicalIndex
 from bot.matcher import LEXICAL_WEIGHT, MemberVectors, lexical_bonus, match
-from bot.papers import Paper
+from bot.paper import Paper
 from bot.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -61,7 +61,7 @@ def _corpus() -> tuple[list[Paper], np.ndarray]:
     for page, path in enumerate(sorted(SEEDS.glob("*.txt"))):
         for paper in parse_file(path).papers:
             if paper.abstract:
-                papers.setdefault(paper.title_key, (paper, page))
+                papers.setdefault(paper.identity.title_key, (paper, page))
     return [p for p, _ in papers.values()], np.array([page for _, page in papers.values()])
 
 

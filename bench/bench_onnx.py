@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.bench_retrieval_quality import SEEDS, _known_items, _scores, abstract_index
 from bench.common import Figure, Report, timed
-from bot.digests import parse_file
+from bot.sources import parse_file
 from bot.embedder import SentenceTransformerEmbedder
 
 SECTION = "ONNX backend (EMBEDDING_BACKEND=onnx) vs torch"
@@ -42,7 +42,7 @@ def run(report: Report) -> None:
     if not seeds:
         report.note(SECTION, "skipped: ../shared/seeds is absent")
         return
-    papers = {p.title_key: p for s in seeds for p in parse_file(s).papers}
+    papers = {p.identity.title_key: p for s in seeds for p in parse_file(s).papers}
     texts = [p.embedding_text for p in papers.values()]
     torch_embedder = SentenceTransformerEmbedder()
     onnx_embedder = SentenceTransformerEmbedder(backend="onnx", onnx_dir=CACHE)

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import Figure, Report
-from bot.digests import parse_file
+from bot.sources import parse_file
 from bot.embedder import Embedder, SentenceTransformerEmbedder
 from bot.index import PaperIndex, Ranking
-from bot.papers import Paper
+from bot.paper import Paper
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SECTION = "Retrieval quality (title → abstract, seeds)"
@@ -26,7 +26,7 @@ def _known_items() -> list[Paper]:
     for seed in sorted(SEEDS.glob("*.txt")):
         for paper in parse_file(seed).papers:
             if paper.abstract:
-                seen.setdefault(paper.title_key, paper)
+                seen.setdefault(paper.identity.title_key, paper)
     return list(seen.values())
 
 

@@ -21,7 +21,7 @@ from bot.context import build_context
 from bot.db import Database
 from bot.embedder import SentenceTransformerEmbedder, embedding_key
 from bot.models import Embedding, PaperRow
-from bot.papers import normalize_title
+from bot.paper import normalize_title
 from bot.settings import Settings
 
 SECTION = "Search"
@@ -68,7 +68,7 @@ def run(report: Report) -> None:
     for n, target_ms in SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
-                _env_file=None, database_url=f"sqlite:///{tmp}/s.db", digest_inbox=Path(tmp)
+                _env_file=None, database_url=f"sqlite:///{tmp}/s.db", inbox_dir=Path(tmp)
             )
             ctx = build_context(settings, embedder=embedder)
             _populate(ctx.db, rng, vocab, n, embedder.name, embedder.dim)

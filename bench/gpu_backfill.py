@@ -73,7 +73,7 @@ def main() -> None:
         settings = Settings(
             _env_file=None,
             database_url=f"sqlite:///{scratch / name}",
-            digest_inbox=work,
+            inbox_dir=work,
             embedding_model=args.model,
             embedding_device=args.device,
             embedding_batch_size=args.batch_size,

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
 from bot.context import Context
 from bot.models import Channel, utcnow
+from bot.schedule import Schedule, parse_time, parse_zone
 from bot.store import channels as store
 from bot.store import outbox
-from jobs.schedule import Recipient, next_occurrence
 
 __all__ = [
     "ChannelError",
@@ -28,7 +27,6 @@ __all__ = [
 
 USE_IN_CHANNEL = "Run `/papers channel on` in the channel that should get the team digest."
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class ChannelError(ValueError):
@@ -68,7 +66,7 @@ def enable_channel(
         ctx: the process context.
         team_id: the workspace.
         channel_id: a public or private channel (not a DM).
-        time: "HH:MM" on a 24-hour clock; None keeps the stored (or default) time.
+        time: a time of day ("9:30", "09:30"); None keeps the stored (or default) time.
         tz: an IANA zone such as "Europe/Paris"; None keeps the stored one.
         now: naive UTC "now" for the next digest (tests).
 
@@ -76,16 +74,15 @@ def enable_channel(
         The channel's state after the change.
 
     Raises:
-        ChannelError: a DM, a malformed time or an unknown time zone.
+        ChannelError: a DM.
+        ScheduleError: a malformed time or an unknown time zone.
     """
     _check_channel(channel_id)
     changes: dict[str, str] = {}
     if time is not None:
-        if not _HHMM.match(time):
-            raise ChannelError(f"unknown time '{time}'; use HH:MM on a 24-hour clock, e.g. 09:30")
-        changes["delivery_time"] = time
+        changes["delivery_time"] = parse_time(time)
     if tz is not None:
-        changes["timezone"] = _zone(tz)
+        changes["timezone"] = parse_zone(tz)
     row = store.set_channel(ctx.db, team_id, channel_id, enabled=True, **changes)
     return _state(row, team_id, channel_id, now)
 
@@ -130,18 +127,16 @@ def _state(
     row: Channel | None, team_id: str, channel_id: str, now: datetime | None
 ) -> ChannelState:
     row = row or Channel(team_id=team_id, channel_id=channel_id, enabled=False)
-    recipient = Recipient(
-        "channel", team_id, channel_id, row.timezone, row.delivery_time, row.days, row.enabled
-    )
-    due = next_occurrence(recipient, _aware(now or utcnow())) if row.enabled else None
+    schedule = Schedule.stored(row.delivery_time, row.timezone, row.days)
+    upcoming = schedule.next(now or utcnow()) if row.enabled else None
     return ChannelState(
         team_id=team_id,
         channel_id=channel_id,
         enabled=row.enabled,
         delivery_time=row.delivery_time,
         timezone=row.timezone,
-        days=tuple(d for d in row.days.split(",") if d),
-        next_digest_at=due.scheduled_at.astimezone(_zone_or_utc(row.timezone)) if due else None,
+        days=schedule.days,
+        next_digest_at=upcoming[1].astimezone(schedule.tzinfo) if upcoming else None,
         last_digest_at=row.last_digest_at,
     )
 
@@ -149,24 +144,3 @@ def _state(
 def _check_channel(channel_id: str) -> None:
     if not _CHANNEL_ID.match(channel_id):
         raise ChannelError(USE_IN_CHANNEL)
-
-
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ChannelError(
-            f"unknown time zone '{name}'; use an IANA name such as Europe/Paris or UTC"
-        ) from None
-    return name
-
-
-def _zone_or_utc(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _aware(now: datetime) -> datetime:
-    return now if now.tzinfo else now.replace(tzinfo=UTC)

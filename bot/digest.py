@@ -24,8 +24,8 @@ from bot.matcher import (
     match,
     popularity_bonus,
 )
+from bot.members import matching_profile
 from bot.models import utcnow
-from bot.profile_view import load_profile
 from bot.profiles import MemberProfile, Source, query_text
 from bot.store import channels as channel_store
 from bot.store import members as store
@@ -162,7 +162,7 @@ def build_member_digests(
         zone = state.member.timezone if state else "UTC"
         digest = MemberDigest(team_id, user_id, [], None, start, until, zone)
         digests.append(digest)
-        member = load_profile(ctx, state) if state else None
+        member = matching_profile(ctx, state) if state else None
         if member is None or member.is_cold:
             digest.note = COLD_START_NOTE
         else:
@@ -245,7 +245,7 @@ def build_channel_digest(
     zone = channel.timezone if channel else "UTC"
     digest = ChannelDigest(team_id, channel_id, [], start, until, zone)
     states = store.load_states(ctx.db, team_id, member_user_ids)
-    members = [(uid, load_profile(ctx, s)) for uid, s in states.items() if not s.member.paused]
+    members = [(uid, matching_profile(ctx, s)) for uid, s in states.items() if not s.member.paused]
     members = [(uid, m) for uid, m in members if not m.is_cold]
     views, vectors = _window(ctx, start, until)
     if not members or not views:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.lexical import LexicalIndex
-from bot.papers import normalize_title
+from bot.paper import normalize_title
 
 __all__ = ["PaperIndex", "Ranking"]
 

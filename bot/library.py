@@ -24,7 +24,7 @@ from bot.db import Database
 from bot.embedder import Embedder, embedding_key
 from bot.index import PaperIndex
 from bot.models import PaperRow
-from bot.papers import Paper, normalize_title
+from bot.paper import normalize_title, paper_url
 from bot.store import papers as paper_store
 from bot.store import vectors as vector_store
 
@@ -32,6 +32,7 @@ __all__ = ["EmptyQueryError", "Library", "PaperView", "SearchHit"]
 
 GAP_SECONDS = 600.0  # how long an id skipped by the watermark is polled for
 MAX_GAPS = 500
+TEXT_CACHE_SIZE = 20_000  # vectors of texts (interests, summary sentences) kept in memory
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class PaperView:
             row.author_count,
             row.published,
             row.upvotes,
-            Paper(row.title, url=row.url, arxiv_id=row.arxiv_id).link,
+            paper_url(row.title, row.url, row.arxiv_id),
             row.arxiv_id,
             row.ingested_at,
         )
@@ -92,6 +93,7 @@ class Library:
         self._gaps: dict[int, float] = {}  # id below the watermark → give up at (monotonic)
         self._synced_at = 0.0
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # by embedding key
 
     def refresh(self) -> int:
         """Index the papers stored since the last refresh (by this or another process).
@@ -126,7 +128,7 @@ class Library:
     def _add(self, rows: Sequence[paper_store.IndexRow]) -> None:
         model = self.embedder.name
         stale = [r.text for r in rows if r.vector is None or r.model != model]
-        fresh = dict(zip(stale, self.embed(stale), strict=True)) if stale else {}
+        fresh = dict(zip(stale, self.embed(stale, store=True), strict=True)) if stale else {}
         vectors = np.stack(
             [
                 fresh[r.text] if r.text in fresh else np.frombuffer(r.vector or b"", np.float32)
@@ -221,26 +223,32 @@ class Library:
             if row.id is not None
         }
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of `texts`, encoding only those not yet stored for this model.
-
-        Args:
-            texts: any texts (interests, queries, papers).
-
-        Returns:
-            A (len(texts), dim) float32 array, rows in the order given.
-        """
+    def embed(self, texts: Sequence[str], *, store: bool = False) -> np.ndarray:
+        """Unit vectors of `texts`, rows in the order given: stored vectors are reused, the
+        others encoded and kept in a bounded process cache, and with `store` also written
+        to the database (a member's interest lines, when they change). Reading a profile or
+        building a digest never writes."""
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         model = self.embedder.name
         keys = [embedding_key(model, t) for t in texts]
-        found = vector_store.load_vectors(self.db, keys)
+        with self._lock:
+            found = {k: self._text_cache[k] for k in keys if k in self._text_cache}
+        lookup = [k for k in keys if k not in found]
+        found.update(vector_store.load_vectors(self.db, lookup) if lookup else {})
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
         if missing:
             encoded = self.embedder.encode(missing)
             new = {embedding_key(model, t): v for t, v in zip(missing, encoded, strict=True)}
-            vector_store.save_vectors(self.db, model, new)
+            if store:
+                vector_store.save_vectors(self.db, model, new)
             found.update(new)
+        with self._lock:
+            for key in keys:
+                self._text_cache[key] = found[key]
+                self._text_cache.move_to_end(key)
+            while len(self._text_cache) > TEXT_CACHE_SIZE:
+                self._text_cache.popitem(last=False)
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
     def ids_ingested_between(self, start: datetime, end: datetime) -> list[int]:

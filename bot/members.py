@@ -1,32 +1,53 @@
-"""The profile service: what a member follows, mutes and votes on, and their settings.
+"""The members service: what a member follows, mutes and votes on, their settings, and
+the two ways of reading all that (the profile a member is shown, and the vectors the
+matcher scores with).
 
 Every function is keyed by (team_id, user_id), so a member edits only their own profile.
-Each change is stored at once and takes effect in the next search or digest. Errors a member
-can fix raise `ProfileError` with a message fit to show them verbatim. Reading the profile
-(`profile`, `load_profile`) lives in `bot.profile_view`; this module owns the edits.
+Reads never write: the profile of someone the bot has not met yet is the workspace's
+defaults, and only a change creates the member (race-free, see
+`bot.store.members.ensure_member`). Each change is stored at once and takes effect in the
+next search or digest. Errors a member can fix raise `ProfileError` (or `ScheduleError`,
+both `ValueError`s) with a message fit to show them verbatim.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot import profile_view
+import numpy as np
+
 from bot.context import Context
 from bot.library import PaperView, SearchHit
-from bot.profile_view import MemberView, PaperRef, ProfileView, load_profile, member_view, profile
-from bot.profiles import AUTHOR_PREFIX, ProfileError, validate_interest, validate_settings
+from bot.matcher import source_counts
+from bot.models import Member, utcnow
+from bot.profiles import (
+    AUTHOR_PREFIX,
+    MemberProfile,
+    ProfileError,
+    Source,
+    liked_vectors,
+    query_text,
+    validate_interest,
+    validate_settings,
+)
+from bot.schedule import known_zone
+from bot.store import history
 from bot.store import members as store
+from bot.store.history import LastDigest
 
 __all__ = [
-    "MemberView",
-    "PaperRef",
+    "DeliveryFailure",
+    "InterestView",
+    "MemberSettings",
     "ProfileError",
     "ProfileView",
     "add_keyword",
     "add_seed",
     "ensure_member",
     "follow",
-    "load_profile",
+    "matching_profile",
     "more_like_this",
     "mute",
     "profile",
@@ -35,56 +56,227 @@ __all__ = [
     "remove_seed",
     "reset_feedback",
     "search_for_member",
+    "settings",
     "unfollow",
     "unmute",
     "update_settings",
 ]
 
+RECENT_DAYS = 7
 _VOTES = {"up": ("vote", 1), "down": ("vote", -1), "save": ("save", 1)}
+_NO_VECTORS = np.zeros((0, 0), dtype=np.float32)  # stands for "none" whatever the dimension
+
+
+@dataclass(frozen=True)
+class MemberSettings:
+    """A member's delivery and matching settings."""
+
+    team_id: str
+    user_id: str
+    timezone: str
+    delivery_time: str
+    days: tuple[str, ...]
+    max_papers: int
+    threshold: float
+    popularity_boost: bool
+    paused: bool
+    show_closest: bool
+    last_digest_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InterestView:
+    """One interest line, numbered from 1, with the papers it brought in the last 7 days."""
+
+    id: int
+    number: int
+    text: str
+    recent: int
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A digest that did not reach the member: when, and why in plain words."""
+
+    at: datetime
+    reason: str  # e.g. "couldn't DM you: account_inactive"
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """Everything `/papers interests`, `paperboy member show` and the Home tab show."""
+
+    member: MemberSettings
+    interests: list[InterestView]
+    seeds: list[PaperView]
+    keywords: list[str]
+    mutes: list[str]
+    upvotes: int
+    downvotes: int
+    saves: int
+    last_digest: LastDigest | None = None  # its date, papers and the 👍/👎 on them
+    delivery_failures: list[DeliveryFailure] = field(default_factory=list)  # newest first
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def settings(
+    ctx: Context, team_id: str, user_id: str, *, timezone: str | None = None
+) -> MemberSettings:
+    """The member's settings; for someone not met yet, the defaults (in their Slack
+    `timezone` when it is a known zone)."""
+    return _settings(_state(ctx, team_id, user_id, timezone=timezone).member)
+
+
+def profile(
+    ctx: Context,
+    team_id: str,
+    user_id: str,
+    *,
+    timezone: str | None = None,
+    now: datetime | None = None,
+) -> ProfileView:
+    """The member's whole profile, with how many papers each interest brought in the last
+    `RECENT_DAYS` days before `now` (naive UTC)."""
+    state = _state(ctx, team_id, user_id, timezone=timezone)
+    loaded = matching_profile(ctx, state)
+    now = now or utcnow()
+    recent_ids = ctx.library.ids_ingested_between(now - timedelta(days=RECENT_DAYS), now)
+    counts = np.zeros(len(loaded.sources), dtype=int)
+    if recent_ids and len(loaded.positives):
+        counts = source_counts(ctx.library.vectors(recent_ids), loaded.positives, loaded.threshold)
+    votes = list(state.votes.values())
+    past = history.member_history(ctx.db, state.member.id, user_id) if state.member.id else None
+    seeds = ctx.library.papers(state.seed_ids)
+    return ProfileView(
+        member=_settings(state.member),
+        interests=[
+            InterestView(i.id or 0, n, i.text, int(counts[n - 1]))
+            for n, i in enumerate(state.interests, 1)
+        ],
+        seeds=[seeds[i] for i in state.seed_ids if i in seeds],
+        keywords=list(state.keywords),
+        mutes=list(state.mutes),
+        upvotes=sum(v > 0 for v in votes),
+        downvotes=sum(v < 0 for v in votes),
+        saves=len(state.saved),
+        last_digest=past.last_digest if past else None,
+        delivery_failures=[
+            DeliveryFailure(row.sent_at or row.created_at, failure_reason(row.kind, row.last_error))
+            for row in (past.failures if past else [])
+        ],
+    )
+
+
+def matching_profile(ctx: Context, state: store.MemberState) -> MemberProfile:
+    """The vectors and rules the matcher needs for one member: positives in the order
+    interests, seeds, 👍'd papers (mutually similar 👍s as one centroid, see
+    `bot.profiles.liked_vectors`), each with its `Source`; 👎'd papers as negatives."""
+    liked = [p for p, v in state.votes.items() if v > 0 and p not in state.seed_ids]
+    disliked = frozenset(p for p, v in state.votes.items() if v < 0)
+    papers = ctx.library.papers([*state.seed_ids, *liked, *disliked])
+    sources = [Source("interest", i.text, i.id or 0) for i in state.interests]
+    sources += [Source("seed", papers[p].title, p) for p in state.seed_ids if p in papers]
+    texts = [query_text(i.text) for i in state.interests]
+    paper_ids = [s.ref for s in sources[len(texts) :]]
+    parts = [ctx.library.embed(texts)] if texts else []
+    parts += [ctx.library.vectors(paper_ids)] if paper_ids else []
+    known = [p for p in liked if p in papers]
+    if known:
+        rows, groups, central = liked_vectors(ctx.library.vectors(known))
+        parts.append(rows)
+        for group, n in zip(groups, central, strict=True):
+            kind = "liked" if len(group) == 1 else "liked_group"
+            sources.append(Source(kind, papers[known[n]].title, known[n], len(group)))
+    bad = [p for p in disliked if p in papers]
+    row = state.member
+    return MemberProfile(
+        member_id=row.id or 0,
+        positives=np.vstack(parts) if parts else _NO_VECTORS,
+        sources=sources,
+        negatives=ctx.library.vectors(bad) if bad else _NO_VECTORS,
+        threshold=row.threshold,
+        max_papers=row.max_papers,
+        popularity_boost=row.popularity_boost,
+        show_closest=row.show_closest,
+        keywords=tuple(state.keywords),
+        mutes=tuple(state.mutes),
+        disliked=disliked,
+        excluded_ids=frozenset(state.delivered) | disliked | set(state.seed_ids) | set(liked),
+    )
+
+
+def search_for_member(
+    ctx: Context,
+    team_id: str,
+    user_id: str,
+    query: str,
+    *,
+    limit: int = 5,
+    offset: int = 0,
+    since: Any = None,
+) -> list[SearchHit]:
+    """Library search as this member sees it: no 👎'd papers, none that their mutes hide."""
+    member = matching_profile(ctx, _state(ctx, team_id, user_id))
+    want = offset + limit
+    fetch = want * 2
+    while True:
+        hits = ctx.library.search(query, limit=fetch, since=since, exclude_ids=member.disliked)
+        allowed = [h for h in hits if _allowed(member, h.paper)]
+        if len(allowed) >= want or len(hits) < fetch:
+            return allowed[offset:want]
+        fetch *= 2
+
+
+def more_like_this(
+    ctx: Context, team_id: str, user_id: str, paper_id: int, limit: int = 5
+) -> list[SearchHit]:
+    """Papers nearest to one paper, leaving out the member's 👎'd and muted ones."""
+    member = matching_profile(ctx, _state(ctx, team_id, user_id))
+    hits = ctx.library.similar(
+        paper_id, limit=limit * 2 + 5, exclude_ids=[*member.disliked, paper_id]
+    )
+    return [h for h in hits if _allowed(member, h.paper)][:limit]
+
+
+def failure_reason(kind: str, error: str | None) -> str:
+    """Why a digest did not arrive, in words fit to show: "couldn't DM you: account_inactive"."""
+    where = "couldn't DM you" if kind == "dm" else "couldn't post to the channel"
+    return f"{where}: {error or 'unknown error'}"
+
+
+# --- changing -----------------------------------------------------------------------------
 
 
 def ensure_member(
     ctx: Context, team_id: str, user_id: str, *, timezone: str | None = None
-) -> MemberView:
-    """The member, created with the workspace defaults on first contact.
-
-    Args:
-        ctx: the process context.
-        team_id: the Slack workspace.
-        user_id: the Slack user.
-        timezone: the user's IANA zone from Slack, used when creating (ignored if unknown).
-
-    Returns:
-        The member's settings.
-    """
-    return member_view(profile_view.ensure_row(ctx, team_id, user_id, timezone=timezone))
+) -> MemberSettings:
+    """Join the member (idempotent, safe against a second request racing this one), with
+    the workspace's defaults in their Slack `timezone` when it is a known zone."""
+    return _settings(_ensure(ctx, team_id, user_id, timezone=timezone))
 
 
 def follow(ctx: Context, team_id: str, user_id: str, text: str) -> str:
-    """Add an interest line (stored as typed, mentions and emoji included).
-
-    Returns:
-        The stored text.
+    """Add an interest line, stored as typed (mentions and emoji included); returns it.
 
     Raises:
         ProfileError: empty, over 300 characters, or already followed.
     """
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state_for_change(ctx, team_id, user_id)
     text = validate_interest(text, [i.text for i in state.interests])
+    ctx.library.embed([query_text(text)], store=True)  # so that reading it never encodes
     store.add_interest(ctx.db, _id(state), text)
     return text
 
 
 def unfollow(ctx: Context, team_id: str, user_id: str, ref: str) -> str:
-    """Remove an interest by its 1-based number in the profile or by its text.
-
-    Returns:
-        The removed interest's text.
+    """Remove an interest by its 1-based number in the profile or by its text; returns it.
 
     Raises:
         ProfileError: no such number or text (the message lists the member's interests).
     """
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state(ctx, team_id, user_id)
     ref = ref.strip()
     texts = [i.text for i in state.interests]
     if not texts:
@@ -97,41 +289,37 @@ def unfollow(ctx: Context, team_id: str, user_id: str, ref: str) -> str:
     return texts[index]
 
 
-def add_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperRef:
+def add_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperView:
     """Add a "more like this" paper, named by arXiv id, URL or title.
 
     Raises:
         ProfileError: no stored paper matches, several do, or it already is a seed.
     """
     paper = _find_paper(ctx, ref)
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state_for_change(ctx, team_id, user_id)
     if not store.add_seed(ctx.db, _id(state), paper.id):
         raise ProfileError(f"*{paper.title}* is already one of your seed papers")
     return paper
 
 
-def remove_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperRef:
+def remove_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperView:
     """Remove a seed paper, by its 1-based number in the profile or by reference."""
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state(ctx, team_id, user_id)
     ref = ref.strip()
     if ref.isdigit() and 1 <= int(ref) <= len(state.seed_ids):
         paper_id = state.seed_ids[int(ref) - 1]
     else:
         paper_id = _find_paper(ctx, ref).id
-    if not store.delete_seed(ctx.db, _id(state), paper_id):
+    if not state.member.id or not store.delete_seed(ctx.db, state.member.id, paper_id):
         raise ProfileError(f"“{ref}” is not one of your seed papers")
-    return profile_view.paper_refs(ctx, [paper_id])[0]
+    return ctx.library.papers([paper_id])[paper_id]
 
 
 def mute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
     """Never deliver papers with this word, or by this author ("author:Name", or a name
-    that appears among stored authors).
-
-    Returns:
-        The stored mute: the word, or "author:Name".
-    """
-    state = profile_view.state(ctx, team_id, user_id)
+    that appears among stored authors); returns the stored mute."""
     stored = _mute_term(ctx, term)
+    state = _state_for_change(ctx, team_id, user_id)
     if not store.add_filter(ctx.db, _id(state), "mute", stored):
         raise ProfileError(f"you already mute “{stored}”")
     return stored
@@ -139,10 +327,10 @@ def mute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
 
 def unmute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
     """Remove a mute (a word or "author:Name"); returns what was removed."""
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state(ctx, team_id, user_id)
     term = " ".join(term.split())
     for candidate in (term, AUTHOR_PREFIX + term):
-        if store.delete_filter(ctx.db, _id(state), "mute", candidate):
+        if state.member.id and store.delete_filter(ctx.db, state.member.id, "mute", candidate):
             return candidate
     raise ProfileError(f"you don't mute “{term}”; your mutes: {', '.join(state.mutes) or 'none'}")
 
@@ -152,7 +340,7 @@ def add_keyword(ctx: Context, team_id: str, user_id: str, term: str) -> str:
     term = " ".join(term.split())
     if not term or len(term) > 100:
         raise ProfileError("a keyword is a word or short phrase (1–100 characters)")
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state_for_change(ctx, team_id, user_id)
     if not store.add_filter(ctx.db, _id(state), "keyword", term):
         raise ProfileError(f"“{term}” is already one of your keywords")
     return term
@@ -161,8 +349,8 @@ def add_keyword(ctx: Context, team_id: str, user_id: str, term: str) -> str:
 def remove_keyword(ctx: Context, team_id: str, user_id: str, term: str) -> str:
     """Drop a must-match keyword."""
     term = " ".join(term.split())
-    state = profile_view.state(ctx, team_id, user_id)
-    if not store.delete_filter(ctx.db, _id(state), "keyword", term):
+    state = _state(ctx, team_id, user_id)
+    if not state.member.id or not store.delete_filter(ctx.db, state.member.id, "keyword", term):
         listing = ", ".join(state.keywords) or "none"
         raise ProfileError(f"“{term}” is not one of your keywords; yours: {listing}")
     return term
@@ -180,64 +368,85 @@ def record_feedback(
         raise ProfileError(f"unknown feedback “{kind}”; use up, down or save")
     if paper_id not in ctx.library.papers([paper_id]):
         raise ProfileError("that paper is no longer in the library")
-    state = profile_view.state(ctx, team_id, user_id)
+    state = _state_for_change(ctx, team_id, user_id)
     store.set_feedback(ctx.db, _id(state), paper_id, *_VOTES[kind])
 
 
 def reset_feedback(ctx: Context, team_id: str, user_id: str) -> int:
     """Forget the member's 👍/👎 (interests, seeds, saves stay); returns how many."""
-    return store.reset_votes(ctx.db, _id(profile_view.state(ctx, team_id, user_id)))
+    state = _state(ctx, team_id, user_id)
+    return store.reset_votes(ctx.db, state.member.id) if state.member.id else 0
 
 
-def update_settings(ctx: Context, team_id: str, user_id: str, **changes: Any) -> MemberView:
-    """Change delivery or matching settings (see `bot.profiles.validate_settings`).
+def update_settings(
+    ctx: Context, team_id: str, user_id: str, *, timezone_hint: str | None = None, **changes: Any
+) -> MemberSettings:
+    """Change delivery or matching settings (see `bot.profiles.validate_settings`); a new
+    member starts from the defaults in `timezone_hint` (their Slack zone).
 
     Raises:
-        ProfileError: an unknown setting or a bad value, saying what is allowed.
+        ProfileError, ScheduleError: an unknown setting or a bad value, saying what is allowed.
     """
     values = validate_settings(changes)
-    row = profile_view.ensure_row(ctx, team_id, user_id)
-    return member_view(store.update_member(ctx.db, row.id or 0, **values))
+    row = _ensure(ctx, team_id, user_id, timezone=timezone_hint)
+    return _settings(store.update_member(ctx.db, row.id or 0, **values))
 
 
-def more_like_this(
-    ctx: Context, team_id: str, user_id: str, paper_id: int, limit: int = 5
-) -> list[SearchHit]:
-    """Papers nearest to one paper, leaving out the member's 👎'd and muted ones."""
-    member = load_profile(ctx, profile_view.state(ctx, team_id, user_id))
-    hits = ctx.library.similar(
-        paper_id, limit=limit * 2 + 5, exclude_ids=[*member.disliked, paper_id]
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _defaults(ctx: Context, team_id: str, user_id: str, timezone: str | None) -> dict[str, Any]:
+    s = ctx.settings
+    return {
+        "team_id": team_id,
+        "user_id": user_id,
+        "timezone": known_zone(timezone) or s.default_timezone,
+        "delivery_time": s.default_delivery_time,
+        "max_papers": s.default_max_papers,
+        "threshold": s.default_threshold,
+    }
+
+
+def _state(
+    ctx: Context, team_id: str, user_id: str, *, timezone: str | None = None
+) -> store.MemberState:
+    """The member's stored state; someone not met yet reads as an unsaved default member."""
+    found = store.load_states(ctx.db, team_id, [user_id]).get(user_id)
+    return found or store.MemberState(Member(**_defaults(ctx, team_id, user_id, timezone)))
+
+
+def _ensure(ctx: Context, team_id: str, user_id: str, *, timezone: str | None = None) -> Member:
+    defaults = _defaults(ctx, team_id, user_id, timezone)
+    return store.ensure_member(ctx.db, **defaults)
+
+
+def _state_for_change(ctx: Context, team_id: str, user_id: str) -> store.MemberState:
+    """The member's state, the member created first if the bot has not met them yet."""
+    _ensure(ctx, team_id, user_id)
+    return store.load_states(ctx.db, team_id, [user_id])[user_id]
+
+
+def _settings(row: Member) -> MemberSettings:
+    return MemberSettings(
+        row.team_id,
+        row.user_id,
+        row.timezone,
+        row.delivery_time,
+        tuple(d for d in row.days.split(",") if d),
+        row.max_papers,
+        row.threshold,
+        row.popularity_boost,
+        row.paused,
+        row.show_closest,
+        row.last_digest_at,
     )
-    return [h for h in hits if _allowed(member, h.paper)][:limit]
 
 
-def search_for_member(
-    ctx: Context,
-    team_id: str,
-    user_id: str,
-    query: str,
-    *,
-    limit: int = 5,
-    offset: int = 0,
-    since: Any = None,
-) -> list[SearchHit]:
-    """Library search as this member sees it: no 👎'd papers, none that their mutes hide."""
-    member = load_profile(ctx, profile_view.state(ctx, team_id, user_id))
-    want = offset + limit
-    fetch = want * 2
-    while True:
-        hits = ctx.library.search(query, limit=fetch, since=since, exclude_ids=member.disliked)
-        allowed = [h for h in hits if _allowed(member, h.paper)]
-        if len(allowed) >= want or len(hits) < fetch:
-            return allowed[offset:want]
-        fetch *= 2
-
-
-def _allowed(member: Any, paper: PaperView) -> bool:
+def _allowed(member: MemberProfile, paper: PaperView) -> bool:
     return member.allows(paper.title, paper.abstract, paper.authors)
 
 
-def _find_paper(ctx: Context, ref: str) -> PaperRef:
+def _find_paper(ctx: Context, ref: str) -> PaperView:
     if not ref.strip():
         raise ProfileError("name a paper by arXiv id, URL or title")
     rows = store.find_papers(ctx.db, ref)
@@ -246,7 +455,7 @@ def _find_paper(ctx: Context, ref: str) -> PaperRef:
     if len(rows) > 1:
         titles = "; ".join(f"*{r.title}*" for r in rows[:3])
         raise ProfileError(f"several papers match “{ref.strip()}” ({titles}) — use its arXiv id")
-    return profile_view.paper_refs(ctx, [rows[0].id or 0])[0]
+    return PaperView.from_row(rows[0])
 
 
 def _mute_term(ctx: Context, term: str) -> str:

@@ -16,9 +16,9 @@ __all__ = [
     "Channel",
     "ChannelPost",
     "Delivery",
-    "DigestFile",
     "Embedding",
     "Feedback",
+    "InboxFile",
     "Interest",
     "Lease",
     "Member",
@@ -64,8 +64,10 @@ class PaperRow(SQLModel, table=True):
     ingested_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
 
-class DigestFile(SQLModel, table=True):
-    """A digest file seen by ingest, remembered by content hash (ok or failed, with why)."""
+class InboxFile(SQLModel, table=True):
+    """A source file seen by ingest, remembered by content hash (ok or failed, with why)."""
+
+    __tablename__ = "inbox_file"
 
     id: int | None = Field(default=None, primary_key=True)
     content_hash: str = Field(unique=True, index=True, max_length=64)

@@ -10,20 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
+from bot.schedule import parse_days, parse_time, parse_zone
+
 __all__ = [
     "AUTHOR_PREFIX",
-    "DAYS",
     "LIKED_GROUP_SIMILARITY",
     "MemberProfile",
     "ProfileError",
     "Source",
     "liked_groups",
     "liked_vectors",
-    "normalize_days",
     "query_text",
     "term_filter",
     "validate_interest",
@@ -31,7 +30,6 @@ __all__ = [
 ]
 
 AUTHOR_PREFIX = "author:"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_INTEREST_CHARS = 300
 # 👍'd papers whose vectors are all pairwise at least this close form one group, matched by
 # their normalized centroid; the others stay separate positives. Chosen on the selection
@@ -40,7 +38,6 @@ MAX_INTEREST_CHARS = 300
 # 0.2 was out: with all-MiniLM-L6-v2 the median cosine of two seed papers is 0.355 and 90 %
 # of pairs reach 0.2, so unrelated 👍s became one centroid (see bench/RESULTS.md).
 LIKED_GROUP_SIMILARITY = 0.4
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SPACES = re.compile(r"\s+")
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+-]+:")
 
@@ -190,32 +187,6 @@ def validate_interest(text: str, existing: list[str]) -> str:
     return text
 
 
-def normalize_days(value: str | list[str] | tuple[str, ...]) -> str:
-    """Parse days of the week ("mon,wed", "weekdays", "daily") into "mon,wed" form.
-
-    Raises:
-        ProfileError: an unknown day name, or no day at all.
-    """
-    items = value.replace(" ", ",").split(",") if isinstance(value, str) else list(value)
-    picked: set[str] = set()
-    for raw in (i.strip().lower() for i in items):
-        if raw in ("", "and"):
-            continue
-        if raw in ("weekdays", "workdays"):
-            picked.update(DAYS[:5])
-        elif raw in ("weekend", "weekends"):
-            picked.update(DAYS[5:])
-        elif raw in ("daily", "everyday", "all"):
-            picked.update(DAYS)
-        elif raw[:3] in DAYS:
-            picked.add(raw[:3])
-        else:
-            _fail(f"unknown day “{raw}”; use mon, tue, wed, thu, fri, sat, sun or weekdays")
-    if not picked:
-        _fail("pick at least one day, e.g. mon,wed,fri")
-    return ",".join(d for d in DAYS if d in picked)
-
-
 def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalize member settings before they are stored.
 
@@ -228,20 +199,18 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
 
     Raises:
         ProfileError: an unknown setting or a value out of range, with what is allowed.
+        ScheduleError: a time, zone or day that is not one (`bot.schedule`).
     """
     out: dict[str, Any] = {}
     for key, value in changes.items():
         if key in ("paused", "popularity_boost", "show_closest"):
             out[key] = bool(value)
         elif key == "delivery_time":
-            match = _HHMM.match(str(value).strip())
-            if not match:
-                _fail(f"“{value}” is not a time; use HH:MM on a 24-hour clock, e.g. 08:30")
-            out[key] = f"{int(match.group(1)):02d}:{match.group(2)}"
+            out[key] = parse_time(str(value))
         elif key == "timezone":
-            out[key] = _timezone(str(value).strip())
+            out[key] = parse_zone(str(value))
         elif key == "days":
-            out[key] = normalize_days(value)
+            out[key] = ",".join(parse_days(value))
         elif key == "max_papers":
             out[key] = _bounded(key, value, int, 1, 20, "papers per digest")
         elif key == "threshold":
@@ -249,14 +218,6 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
         else:
             _fail(f"unknown setting “{key}”")
     return out
-
-
-def _timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        _fail(f"unknown time zone “{name}”; use an IANA name such as Europe/Paris or UTC")
-    return name
 
 
 def _bounded(key: str, value: Any, kind: type, low: float, high: float, what: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_MODEL", "Settings", "SettingsError"]
@@ -29,7 +29,10 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///data/paperboy.db"
-    digest_inbox: Path = Path("inbox")
+    # DIGEST_INBOX: the name before sources and digests were told apart, still read
+    inbox_dir: Path = Field(
+        default=Path("inbox"), validation_alias=AliasChoices("inbox_dir", "digest_inbox")
+    )
     embedding_model: str = DEFAULT_MODEL
     embedding_device: str = "cpu"
     embedding_batch_size: int = Field(default=32, ge=1)

@@ -1,9 +1,10 @@
 """The deliver job: turn due digests into outbox rows, then send a round.
 
-Each due recipient's digest is built, then written as one outbox row together with the
-member's deliveries in a single transaction; the row's key (recipient + local date) makes
-the write happen at most once, even with two jobs racing. Empty digests leave a `skipped`
-row so the day is not rebuilt every tick. Sending is `bot.slack.sender`'s business.
+Each due recipient's digest is built (`build_due`), then written as one outbox row together
+with the deliveries it makes in a single transaction (`write`); the row's key (recipient +
+local date) makes the write happen at most once, even with two jobs racing. Empty digests
+leave a `skipped` row so the day is not rebuilt every tick. Which digests are due is
+`jobs.due`'s business; sending is `bot.slack.sender`'s.
 """
 
 from __future__ import annotations
@@ -13,39 +14,41 @@ import logging
 import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import digest as digest_service
 from bot.context import Context
 from bot.models import Channel, Member, utcnow
+from bot.schedule import Schedule
 from bot.slack import blocks
-from bot.slack.sender import CHANNEL_GONE_ERRORS, TRANSIENT_ERRORS, Sender
+from bot.slack.blocks import Message
+from bot.slack.errors import classify
+from bot.slack.sender import Sender
 from bot.store import channels as channels_store
 from bot.store import members as members_store
 from bot.store import outbox
-from jobs.schedule import Due, Recipient, due_recipients, today_occurrence
+from bot.store.outbox import OutboxPayload
+from jobs.due import DueDigest, Recipient, due_digests, due_today
 
 # member digests built together (one window load, one matrix product); it also bounds the
 # batch's lexical-bonus arrays: members × their interest lines × window papers, float32
 MEMBER_BATCH = 500
 
-__all__ = ["DeliverReport", "Planned", "plan", "prepare", "run", "write"]
+__all__ = ["DeliverReport", "PlannedDigest", "build_due", "due_now", "run", "write"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Planned:
+class PlannedDigest:
     """One digest ready to be written: the outbox row it becomes and what it records."""
 
-    due: Due
-    payload: dict[str, Any]
+    due: DueDigest
+    payload: OutboxPayload
     state: str = "pending"  # pending | skipped | failed
     error: str | None = None
     member_id: int | None = None
@@ -64,14 +67,14 @@ class DeliverReport:
     retried: int = 0
     failed: int = 0
     seconds: float = 0.0
-    planned: list[Planned] = field(default_factory=list, repr=False)
+    planned: list[PlannedDigest] = field(default_factory=list, repr=False)
 
 
 def _recipients(
     ctx: Context,
 ) -> tuple[list[Recipient], dict[str, dict[str, int]], dict[int, Member]]:
     """Every recipient; each workspace's members (user id → `Member.id`); members by id."""
-    members = channels_store.active_members(ctx.db)
+    members = members_store.unpaused_members(ctx.db)
     channels = channels_store.enabled_channels(ctx.db)
     recipients = [_recipient("dm", m, m.user_id, not m.paused) for m in members]
     recipients += [_recipient("channel", c, c.channel_id, c.enabled) for c in channels]
@@ -81,36 +84,25 @@ def _recipients(
     return recipients, known, {m.id or 0: m for m in members}
 
 
-def _recipient(kind: str, row: Member | Channel, recipient_id: str, active: bool) -> Recipient:
-    return Recipient(kind, row.team_id, recipient_id, row.timezone, row.delivery_time, row.days,
-                     active, row.id)  # fmt: skip
+def _recipient(kind: Any, row: Member | Channel, recipient_id: str, active: bool) -> Recipient:
+    schedule = Schedule.stored(row.delivery_time, row.timezone, row.days)
+    return Recipient(kind, row.team_id, recipient_id, schedule, active, row.id)
 
 
-def plan(
+def due_now(
     ctx: Context, recipients: Iterable[Recipient], *, now: datetime, force: bool = False
-) -> list[Due]:
-    """Which recipients get a digest now.
-
-    Args:
-        ctx: the process context.
-        recipients: candidates (from the database, maybe narrowed by the CLI).
-        now: the current time, naive UTC.
-        force: ignore the delivery time: everyone whose days include their local today.
-
-    Returns:
-        The due occurrences whose outbox key is not written yet.
-    """
-    now_utc = now.replace(tzinfo=UTC)
+) -> list[DueDigest]:
+    """The digests due at `now` (naive UTC) whose outbox row is not written yet; with
+    `force`, everyone whose days include their local today, whatever the time."""
     tick = timedelta(seconds=2 * ctx.settings.tick_seconds)
     catch_up = max(timedelta(hours=ctx.settings.catch_up_hours), tick)
     existing = outbox.existing_keys(ctx.db, since=now - catch_up - timedelta(days=2))
-    if not force:
-        return due_recipients(recipients, now_utc, catch_up=catch_up, existing_keys=existing)
-    today = [today_occurrence(r, now_utc) for r in recipients if r.active]
-    return [d for d in today if d is not None and d.key not in existing]
+    if force:
+        return due_today(recipients, now, existing_keys=existing)
+    return due_digests(recipients, now, catch_up=catch_up, existing_keys=existing)
 
 
-async def prepare(
+async def build_due(
     ctx: Context,
     client: AsyncWebClient,
     *,
@@ -119,7 +111,7 @@ async def prepare(
     channels: Collection[str] | None = None,
     force: bool = False,
     stop: asyncio.Event | None = None,
-) -> list[Planned]:
+) -> list[PlannedDigest]:
     """Build the digest of every due recipient (nothing is written).
 
     Args:
@@ -132,7 +124,7 @@ async def prepare(
         stop: set at shutdown; no further digest is built.
 
     Returns:
-        One `Planned` per due recipient whose digest could be built. Member digests are built
+        One `PlannedDigest` per due recipient whose digest could be built. Member digests are built
         per workspace in batches of `MEMBER_BATCH` (one window load, one matrix product); a
         batch that raises is retried member by member, and a digest that still raises is
         logged and left for the next tick, never holding up the others.
@@ -141,7 +133,7 @@ async def prepare(
     if users is not None or channels is not None:
         wanted = {("dm", u) for u in users or ()} | {("channel", c) for c in channels or ()}
         recipients = [r for r in recipients if (r.kind, r.recipient_id) in wanted]
-    due = await asyncio.to_thread(plan, ctx, recipients, now=now, force=force)
+    due = await asyncio.to_thread(due_now, ctx, recipients, now=now, force=force)
     planned = []
     for batch in _member_batches([d for d in due if d.recipient.kind == "dm"]):
         if stop is not None and stop.is_set():
@@ -172,9 +164,9 @@ async def prepare(
     return planned
 
 
-def _member_batches(due: list[Due]) -> Iterable[list[Due]]:
+def _member_batches(due: list[DueDigest]) -> Iterable[list[DueDigest]]:
     """Due member digests by workspace, in batches of at most `MEMBER_BATCH`."""
-    by_team: dict[str, list[Due]] = {}
+    by_team: dict[str, list[DueDigest]] = {}
     for item in due:
         by_team.setdefault(item.recipient.team_id, []).append(item)
     for items in by_team.values():
@@ -182,14 +174,14 @@ def _member_batches(due: list[Due]) -> Iterable[list[Due]]:
             yield items[start : start + MEMBER_BATCH]
 
 
-def _payload(message: Any, paper_ids: list[int], **extra: Any) -> dict[str, Any]:
+def _payload(message: Message | None, paper_ids: list[int], **extra: Any) -> OutboxPayload:
     body = message.to_kwargs() if message is not None else {"text": "", "blocks": []}
-    return {**body, "paper_ids": paper_ids, **extra}
+    return OutboxPayload(body["text"], body["blocks"], paper_ids, **extra)
 
 
 def _plan_members(
-    ctx: Context, due: list[Due], members: dict[int, Member], now: datetime
-) -> list[Planned]:
+    ctx: Context, due: list[DueDigest], members: dict[int, Member], now: datetime
+) -> list[PlannedDigest]:
     """One workspace's due member digests, built together (`build_member_digests`)."""
     chosen = [members[d.recipient.row_id or 0] for d in due]
     digests = digest_service.build_member_digests(
@@ -198,31 +190,31 @@ def _plan_members(
     planned = []
     for item, member, digest in zip(due, chosen, digests, strict=True):
         if not digest.items and not (digest.note and member.show_closest):
-            planned.append(Planned(item, _payload(None, []), state="skipped"))
+            planned.append(PlannedDigest(item, _payload(None, []), state="skipped"))
             continue
         paper_ids = [entry.paper.id for entry in digest.items]
         message = blocks.member_digest_message(digest)
-        planned.append(Planned(item, _payload(message, paper_ids), member_id=member.id))
+        planned.append(PlannedDigest(item, _payload(message, paper_ids), member_id=member.id))
     return planned
 
 
 async def _plan_channel(
-    ctx: Context, client: AsyncWebClient, due: Due, known: dict[str, int], now: datetime
-) -> Planned | None:
+    ctx: Context, client: AsyncWebClient, due: DueDigest, known: dict[str, int], now: datetime
+) -> PlannedDigest | None:
     channel = due.recipient
     try:
         present = await _channel_members(client, channel.recipient_id)
-    except SlackApiError as error:
-        code, status = str(error.response.get("error") or error), error.response.status_code
-        if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
-            log.warning("channel %s: no member list (%s); next tick", channel.recipient_id, code)
+    except Exception as error:
+        failure = classify(error)
+        if failure is None:
+            raise
+        if failure.transient:
+            log.warning("channel %s: no member list (%s); next tick", channel.recipient_id,
+                        failure.code)  # fmt: skip
             return None
-        if code in CHANNEL_GONE_ERRORS:
+        if failure.channel_gone:
             await asyncio.to_thread(channels_store.stop_channel, ctx.db, channel.row_id or 0)
-        return Planned(due, _payload(None, []), state="failed", error=code)
-    except (aiohttp.ClientError, TimeoutError) as error:
-        log.warning("channel %s: no member list (%r); next tick", channel.recipient_id, error)
-        return None
+        return PlannedDigest(due, _payload(None, []), state="failed", error=failure.code)
     user_ids = [u for u in known if u in present]
     digest = await asyncio.to_thread(
         digest_service.build_channel_digest,
@@ -233,15 +225,15 @@ async def _plan_channel(
         now=now,
     )
     if not digest.items:
-        return Planned(due, _payload(None, []), state="skipped")
+        return PlannedDigest(due, _payload(None, []), state="skipped")
     paper_ids = [item.paper.id for item in digest.items]
-    mentioned: dict[str, list[int]] = {}  # Member.id → papers the post names them for
+    mentioned: dict[int, list[int]] = {}  # Member.id → papers the post names them for
     for item in digest.items:
         for match in item.matches:
-            mentioned.setdefault(str(known[match.user_id]), []).append(item.paper.id)
+            mentioned.setdefault(known[match.user_id], []).append(item.paper.id)
     message = blocks.channel_digest_message(digest)
-    extra = {"channel_row_id": channel.row_id, "mentioned": mentioned}
-    return Planned(due, _payload(message, paper_ids, **extra))
+    payload = _payload(message, paper_ids, channel_row_id=channel.row_id, mentioned=mentioned)
+    return PlannedDigest(due, payload)
 
 
 async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
@@ -255,28 +247,28 @@ async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
             return present
 
 
-def write(ctx: Context, item: Planned, *, now: datetime) -> bool:
+def write(ctx: Context, item: PlannedDigest, *, now: datetime) -> bool:
     """Write one planned digest as an outbox row with its deliveries, atomically: a DM's to
     its member, a channel post's to each member it mentions (so those papers never reach
     them again by DM).
 
     Args:
         ctx: the process context.
-        item: from `prepare`.
+        item: from `build_due`.
         now: the current time, naive UTC.
 
     Returns:
         False when a row with the same key exists already (another job won the race).
     """
-    member_id, paper_ids = item.member_id, list(item.payload["paper_ids"])
-    mentioned = item.payload.get("mentioned") or {}
+    member_id, paper_ids = item.member_id, item.payload.paper_ids
+    mentioned = item.payload.mentioned
 
     def deliveries(session: Session, row_id: int) -> None:
         if member_id is not None:
             members_store.record_deliveries(session, member_id, paper_ids, outbox_id=row_id, at=now)
         for mentioned_id, papers in mentioned.items():  # never again in their DMs
             members_store.record_deliveries(
-                session, int(mentioned_id), papers, outbox_id=row_id, at=now, watermark=False
+                session, mentioned_id, papers, outbox_id=row_id, at=now, watermark=False
             )
 
     due = item.due
@@ -325,7 +317,7 @@ async def run(
     """
     started = time.monotonic()
     now = now or utcnow()
-    planned = await prepare(
+    planned = await build_due(
         ctx, client, now=now, users=users, channels=channels, force=force, stop=stop
     )
     report = DeliverReport(due=len(planned), planned=planned)

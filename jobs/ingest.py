@@ -1,56 +1,61 @@
-"""The ingest job: digest files → parsed papers → deduplicated rows and vectors → the index.
+"""The ingest job: inbox files → parsed papers → vectors → stored papers → the index.
 
-Each file is one transaction: a crash leaves no half-ingested file, and a re-run finishes
-the job. Files are remembered by content hash, so a file seen before (ingested, or failed
-for a reason in its content) is skipped at once; an unusable file is reported and recorded
-as failed without stopping the batch, while one that could not be read (gone since it was
-listed, locked) is only reported and tried again next scan. Records a parser skipped (bad
-lines of a JSONL file) are reported with the file. New papers are embedded in one batch per
-file.
+Files are remembered by the hash of the very bytes that were parsed, so a file seen before
+(ingested, or failed for a reason in its content) is skipped at once; an unusable file is
+reported and recorded as failed without stopping the run, while one that could not be read
+(gone since it was listed, locked) is only reported and tried again next scan. Records a
+parser skipped (bad lines of a JSONL file) are reported with the file.
 
-The files flow through a pipeline so that, on a GPU, the CPU work hides behind the model
-(which releases the GIL): while file N is stored, a reader thread parses files N+1 and N+2
-and guesses which of their papers are new (`papers.texts_to_embed`: not stored, not in an
-earlier file of the batch), an embedder thread encodes those guesses (unless the model runs
-on the CPU, where it has every core already), and the reader indexes committed files into
-the library. Each file's transaction still does its own dedup
-against everything committed before it and encodes whatever the guess missed (say, when
-an earlier file failed), so the results are exactly those of one file after another. A
-file seen before is asked about again just before it is stored (a copy in the same batch).
+Files are taken in groups of up to `GROUP_PAPERS` parsed papers. A group's new texts (not
+stored, not in an earlier file of the group, no vector yet) are encoded in one call, longest
+batches together, outside any transaction; then each file is written in its own short
+transaction with the vectors it needs (`bot.store.papers.save_papers`). A crash leaves no
+half-written file, and a re-run finishes the job.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
-from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.context import Context
-from bot.digests import DigestError, FileUnavailable
-from bot.store import papers as paper_store
-from jobs.ingest_ahead import (
-    Batch,
-    Job,
-    Progress,
-    Read,
-    parse_as_hashed,
-    prepare,
-    refresh_quietly,
-    vectors_for,
-)
+import numpy as np
 
-__all__ = ["FileReport", "IngestReport", "Progress", "discover", "ingest_paths", "run"]
+from bot.context import Context
+from bot.paper import Paper
+from bot.sources import (
+    FileUnavailable,
+    ParseError,
+    ParseResult,
+    decode_bytes,
+    parse_text,
+    read_source_bytes,
+)
+from bot.store import papers as paper_store
+from bot.store.papers import InboxRecord, MissingVectors, SaveResult
+
+__all__ = [
+    "FileReport",
+    "IngestReport",
+    "Progress",
+    "discover",
+    "ingest_paths",
+    "run",
+    "store_papers",
+]
 
 log = logging.getLogger(__name__)
 
+Progress = Callable[[str, int, int], None]  # (what is being embedded, done so far, total)
+
+GROUP_PAPERS = 2000  # parsed papers whose new texts are encoded in one call
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".download", "~")
-_AHEAD = 2  # files parsed in the background while the current one is embedded
 _LOGGED_PROBLEMS = 10  # per file: a broken 50 MB file must not write a 50 MB log line
+_SAVE_TRIES = 3  # a write that found papers new since the look-up encodes them and retries
 
 
 @dataclass
@@ -87,16 +92,27 @@ class IngestReport:
     new_paper_ids: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
+    def add(self, file: FileReport, new_ids: Sequence[int] = ()) -> None:
+        """Count one file's outcome."""
+        self.files.append(file)
+        self.new += file.new
+        self.duplicates += file.duplicates
+        self.failed += file.error is not None and not file.skipped
+        self.new_paper_ids.extend(new_ids)
+
+
+@dataclass
+class _Parsed:
+    """A file read and parsed, waiting for its group's vectors."""
+
+    report: FileReport
+    record: InboxRecord
+    result: ParseResult
+
 
 def discover(root: Path) -> list[Path]:
-    """Digest files under `root` (a file or a folder, recursively), in name order.
-
-    Args:
-        root: a file or folder.
-
-    Returns:
-        Regular files, leaving out dotfiles, dot-folders and partial downloads.
-    """
+    """Source files under `root` (a file or a folder, recursively), in name order, leaving
+    out dotfiles, dot-folders and partial downloads."""
     if root.is_file():
         return [root]
     if not root.is_dir():
@@ -118,57 +134,54 @@ def ingest_paths(
     dry_run: bool = False,
     index: bool = True,
 ) -> IngestReport:
-    """Ingest digest files, one transaction each, then refresh the library.
+    """Ingest source files, then bring the library's index up to date.
 
     Args:
-        ctx: the process context.
-        paths: files or folders; None means every file in `settings.digest_inbox`.
-        progress: called as `progress(file name, embedded, total)` while embedding.
+        paths: files or folders; None means every file in `settings.inbox_dir`.
+        progress: told how the embedding of each group advances.
         dry_run: parse and count, but write and embed nothing.
         index: also add the new papers to `ctx.library`, the in-memory index a serving
-            process searches; the one-shot `paperboy ingest` has no use for it and skips
-            it (on a GPU, indexing abstracts was a quarter of ingest's Python time).
-
-    Returns:
-        The per-file reports and totals.
+            process searches; the one-shot `paperboy ingest` has no use for it.
     """
     started = time.perf_counter()
-    roots = [ctx.settings.digest_inbox] if paths is None else [Path(p) for p in paths]
+    roots = [ctx.settings.inbox_dir] if paths is None else [Path(p) for p in paths]
     report = IngestReport()
-    # the worker also refreshes the library after each file, unless it would share the
-    # one connection of an in-memory database with the transaction being written
-    concurrent = not dry_run and not ctx.db.single_connection
-    # on the CPU the model already has every core: encoding beside the store only contends
-    embed_ahead = concurrent and ctx.settings.embedding_device != "cpu"
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read")
-    batch = Batch(progress, ThreadPoolExecutor(1, "ingest-embed") if embed_ahead else None)
-    try:
-        targets = _targets(roots, report_missing=paths is not None)
-        queue: deque[Job | FileReport] = deque()
-        _fill(ctx, worker, batch, targets, queue)
-        while queue:
-            item = queue.popleft()
-            _fill(ctx, worker, batch, targets, queue)  # the next files are read meanwhile
-            if isinstance(item, FileReport):  # a path given that does not exist
-                report.files.append(item)
-                report.failed += 1
-                continue
-            result = _ingest_file(ctx, item, progress=progress, dry_run=dry_run)
-            report.files.append(result.file)
-            report.new += result.file.new
-            report.duplicates += result.file.duplicates
-            report.failed += result.file.error is not None and not result.file.skipped
-            report.new_paper_ids.extend(result.new_ids)
-            if result.new_ids and concurrent and index:
-                worker.submit(refresh_quietly, ctx.library)
-    finally:
-        worker.shutdown(wait=True, cancel_futures=True)
-        if batch.embedder is not None:
-            batch.embedder.shutdown(wait=True, cancel_futures=True)
-    if report.new_paper_ids and index:
-        ctx.library.refresh()  # what the worker has not indexed yet (usually nothing)
+    seen: set[str] = set()  # hashes taken in this run: a copy in the same run is skipped
+    targets = _targets(roots, report_missing=paths is not None)
+    for group in _groups(ctx, targets, seen, dry_run=dry_run):
+        _ingest_group(ctx, group, report, progress=progress, dry_run=dry_run)
+        if report.new_paper_ids and index and not dry_run:
+            ctx.library.refresh()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def store_papers(
+    ctx: Context,
+    papers: Sequence[Paper],
+    *,
+    record: InboxRecord | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+) -> SaveResult:
+    """Store papers with the vectors of the new ones: those in `vectors`, and whatever else
+    the store finds missing, encoded here. The one way papers enter the store."""
+    vectors = dict(vectors or {})
+    for _ in range(_SAVE_TRIES):
+        try:
+            return paper_store.save_papers(
+                ctx.db,
+                papers,
+                model=ctx.embedder.name,
+                vectors=vectors,
+                record=record,
+                dry_run=dry_run,
+            )
+        except MissingVectors as missing:
+            label = record.path if record else "papers"
+            vectors.update(_encode(ctx, missing.texts, label, progress))
+    raise RuntimeError(f"papers kept changing while they were stored ({_SAVE_TRIES} tries)")
 
 
 def _targets(roots: list[Path], *, report_missing: bool) -> Iterator[Path | FileReport]:
@@ -181,99 +194,167 @@ def _targets(roots: list[Path], *, report_missing: bool) -> Iterator[Path | File
         yield from discover(root)
 
 
-def _fill(
-    ctx: Context,
-    worker: ThreadPoolExecutor,
-    batch: Batch,
-    targets: Iterator[Path | FileReport],
-    queue: deque[Job | FileReport],
-) -> None:
-    """Queue the next targets, up to `_AHEAD`, each file's reading started on the worker."""
-    while len(queue) < _AHEAD and (item := next(targets, None)) is not None:
-        queue.append(item if isinstance(item, FileReport) else prepare(ctx, worker, batch, item))
+def _groups(
+    ctx: Context, targets: Iterator[Path | FileReport], seen: set[str], *, dry_run: bool
+) -> Iterator[list[_Parsed | FileReport]]:
+    """The files in order, parsed, in groups of about `GROUP_PAPERS` papers; a file that
+    needs no storing (missing, unreadable, seen before, unusable) is already its report."""
+    group: list[_Parsed | FileReport] = []
+    papers = 0
+    for target in targets:
+        item = _read(ctx, target, seen, dry_run) if isinstance(target, Path) else target
+        group.append(item)
+        papers += len(item.result.papers) if isinstance(item, _Parsed) else 0
+        if papers >= GROUP_PAPERS:
+            yield group
+            group, papers = [], 0
+    if group:
+        yield group
 
 
-@dataclass
-class _Outcome:
-    file: FileReport
-    new_ids: list[int] = field(default_factory=list)
-
-
-def _ingest_file(ctx: Context, job: Job, *, progress: Progress | None, dry_run: bool) -> _Outcome:
-    path, content_hash = job.path, job.content_hash
+def _read(ctx: Context, path: Path, seen: set[str], dry_run: bool) -> _Parsed | FileReport:
+    """Read, hash and parse one file; a `FileReport` when there is nothing to store."""
     report = FileReport(path=str(path))
-    if job.unreadable is not None:  # gone or locked before it was hashed: nothing recorded
-        report.error = job.unreadable
-        log.warning("ingest %s: not read, will retry next scan: %s", path, report.error)
-        return _Outcome(report)
-    # asked again now: an earlier file of this batch may have had the same content
-    if (seen := job.seen or paper_store.find_digest_file(ctx.db, content_hash)) is not None:
-        job.discard()
-        report.format, report.skipped = seen.format, True
-        report.error = f"{path.name}: {seen.error}" if seen.status == "failed" else None
-        log.info("ingest %s: skipped (seen before as %s)", path, seen.path)
-        return _Outcome(report)
     try:
-        read = (
-            job.read.result() if job.read is not None else Read(parse_as_hashed(path, content_hash))
-        )
-        parsed = read.parsed
-        report.format, report.papers = parsed.format, len(parsed.papers)
-        report.problems = list(parsed.problems)
-        saved = paper_store.save_digest(
-            ctx.db,
-            parsed.papers,
-            model=ctx.embedder.name,
-            content_hash=content_hash,
-            path=str(path),
-            format=parsed.format,
-            dry_run=dry_run,
-            encode=lambda texts: vectors_for(ctx, path.name, texts, read.ahead, progress),
-        )
-    except FileUnavailable as exc:  # gone or locked since it was hashed: not its content
+        data = read_source_bytes(path)
+    except FileUnavailable as exc:  # gone or locked: not its content's fault
         report.error = f"{path.name}: {exc}, will retry"
         log.warning("ingest %s: not read, will retry next scan: %s", path, exc)
-        return _Outcome(report)
-    except DigestError as exc:
-        report.error = f"{path.name}: {exc}"
-        if not dry_run:
-            paper_store.record_failed_file(
-                ctx.db,
-                content_hash=content_hash,
-                path=str(path),
-                format=report.format,
-                error=str(exc),
-            )
-        log.warning("ingest %s: failed: %s", path, exc)
-        return _Outcome(report)
+        return report
+    except ParseError as exc:  # too large: remembered under the hash of what is there
+        record = InboxRecord(_hash_file(path), str(path), "")
+        return _failed(ctx, report, record, exc, dry_run=dry_run)
+    record = InboxRecord(hashlib.sha256(data).hexdigest(), str(path), "")
+    known = paper_store.find_inbox_file(ctx.db, record.content_hash)
+    if known is not None or record.content_hash in seen:
+        report.skipped = True
+        if known is not None:
+            report.format = known.format
+            report.error = f"{path.name}: {known.error}" if known.status == "failed" else None
+        log.info("ingest %s: skipped (seen before)", path)
+        return report
+    seen.add(record.content_hash)
+    try:
+        result = parse_text(decode_bytes(data), source=path.name)
+    except ParseError as exc:
+        return _failed(ctx, report, record, exc, dry_run=dry_run)
+    report.format, report.papers = result.format, len(result.papers)
+    report.problems = list(result.problems)
+    return _Parsed(report, InboxRecord(record.content_hash, str(path), result.format), result)
+
+
+def _failed(
+    ctx: Context, report: FileReport, record: InboxRecord, error: ParseError, *, dry_run: bool
+) -> FileReport:
+    report.error = f"{Path(record.path).name}: {error}"
+    if not dry_run:
+        paper_store.record_failed_file(ctx.db, record, error=str(error))
+    log.warning("ingest %s: failed: %s", record.path, error)
+    return report
+
+
+def _ingest_group(
+    ctx: Context,
+    group: list[_Parsed | FileReport],
+    report: IngestReport,
+    *,
+    progress: Progress | None,
+    dry_run: bool,
+) -> None:
+    """Encode the group's new texts at once, then store each file in its own transaction."""
+    parsed = [item for item in group if isinstance(item, _Parsed)]
+    vectors: dict[str, np.ndarray] = {}
+    crash: Exception | None = None
+    if parsed and not dry_run:
+        files = [p.result.papers for p in parsed]
+        texts = paper_store.texts_to_embed(ctx.db, files, model=ctx.embedder.name)
+        label = Path(parsed[0].record.path).name
+        if len(parsed) > 1:
+            label += f" and {len(parsed) - 1} more"
+        try:
+            vectors = _encode(ctx, texts, label, progress)
+        except Exception as exc:  # the model failed: every file of the group waits
+            crash = exc
+    for item in group:
+        if isinstance(item, FileReport):
+            report.add(item)
+        elif crash is not None:
+            report.add(_crashed(item, crash))
+        else:
+            report.add(*_store_file(ctx, item, vectors, progress=progress, dry_run=dry_run))
+
+
+def _store_file(
+    ctx: Context,
+    parsed: _Parsed,
+    vectors: dict[str, np.ndarray],
+    *,
+    progress: Progress | None,
+    dry_run: bool,
+) -> tuple[FileReport, list[int]]:
+    file, path = parsed.report, parsed.record.path
+    if not dry_run and paper_store.find_inbox_file(ctx.db, parsed.record.content_hash):
+        file.skipped = True  # another process took the same content meanwhile
+        return file, []
+    try:
+        saved = store_papers(
+            ctx,
+            parsed.result.papers,
+            record=parsed.record,
+            vectors=vectors,
+            progress=progress,
+            dry_run=dry_run,
+        )
     except Exception as exc:  # not the file's fault: nothing recorded, retried next scan
-        report.error = f"{path.name}: ingest failed, will retry ({type(exc).__name__}: {exc})"
-        log.exception("ingest %s: failed, rolled back", path)
-        return _Outcome(report)
-    report.new, report.duplicates = len(saved.new_ids), saved.duplicates
+        return _crashed(parsed, exc), []
+    file.new, file.duplicates = len(saved.new_ids), saved.duplicates
     log.info(
         "ingest %s: %s, %d papers, %d new, %d duplicates, %d enriched, %d problems",
-        path,
-        parsed.format,
-        report.papers,
-        report.new,
-        report.duplicates,
-        saved.enriched,
-        len(parsed.problems),
-    )
-    if report.problems:
-        log.warning("ingest %s: %s", path, report.problem_summary(_LOGGED_PROBLEMS))
-    return _Outcome(report, [] if dry_run else saved.new_ids)
+        path, file.format, file.papers, file.new, file.duplicates, saved.enriched,
+        len(file.problems),
+    )  # fmt: skip
+    if file.problems:
+        log.warning("ingest %s: %s", path, file.problem_summary(_LOGGED_PROBLEMS))
+    return file, [] if dry_run else saved.new_ids
+
+
+def _crashed(parsed: _Parsed, error: Exception) -> FileReport:
+    file = parsed.report
+    name = Path(parsed.record.path).name
+    file.error = f"{name}: ingest failed, will retry ({type(error).__name__}: {error})"
+    log.error("ingest %s: failed, rolled back", parsed.record.path, exc_info=error)
+    return file
+
+
+def _encode(
+    ctx: Context, texts: list[str], label: str, progress: Progress | None
+) -> dict[str, np.ndarray]:
+    """Vectors of `texts` by text, encoded shortest first (each batch pads little)."""
+    if not texts:
+        return {}
+    ordered = sorted(texts, key=len)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(label, done, len(ordered))
+
+    if progress is not None:
+        progress(label, 0, len(ordered))
+    encoded = ctx.embedder.encode(ordered, progress=advance)
+    return dict(zip(ordered, encoded, strict=True))
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 async def run(ctx: Context, *, dry_run: bool = False) -> IngestReport:
-    """The scheduled job: ingest every new file in the inbox, off the event loop.
-
-    Args:
-        ctx: the process context.
-        dry_run: parse and count only.
-
-    Returns:
-        The ingest report.
-    """
+    """The scheduled job: ingest every new file in the inbox, off the event loop."""
     return await asyncio.to_thread(ingest_paths, ctx, None, dry_run=dry_run)

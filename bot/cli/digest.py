@@ -8,15 +8,16 @@ from typing import Annotated
 import typer
 
 from bot.cli import app
-from bot.cli.common import fail, load_context, print_json
+from bot.cli.context import context
+from bot.cli.output import fail, print_json
 from bot.digest import DigestItem, build_member_digest
-from bot.papers import arxiv_search_url
 
 __all__ = ["digest"]
 
 
 @app.command("digest")
 def digest(
+    cli: typer.Context,
     member: Annotated[str, typer.Option("--member", "-m", help="Slack user id.")],
     team: Annotated[str, typer.Option("--team", help="Slack workspace (team) id.")] = "",
     on: Annotated[
@@ -29,32 +30,17 @@ def digest(
         now = datetime.combine(date.fromisoformat(on), time()) + timedelta(days=1) if on else None
     except ValueError:
         fail(f"--date must be a date like 2024-05-31, not {on!r}")
-    ctx = load_context()
-    try:
-        result = build_member_digest(ctx, team, member, now=now)
-    finally:
-        ctx.db.dispose()
+    result = build_member_digest(context(cli), team, member, now=now)
     if result.note:
         typer.echo(result.note, err=as_json)
     if as_json:
         print_json([_as_json(item) for item in result.items])
         return
     for n, item in enumerate(result.items, 1):
-        typer.echo(f"{n}. {item.paper.title}  [{item.score:.2f}]  {_url(item)}")
+        typer.echo(f"{n}. {item.paper.title}  [{item.score:.2f}]  {item.paper.url}")
         typer.echo(f"   {item.gist}")
         typer.echo(f"   why: {item.reason}")
         typer.echo(f"   for you: {item.summary}")
-
-
-def _url(item: DigestItem) -> str:
-    paper = item.paper
-    if paper.url:
-        return paper.url
-    return (
-        f"https://arxiv.org/abs/{paper.arxiv_id}"
-        if paper.arxiv_id
-        else arxiv_search_url(paper.title)
-    )
 
 
 def _as_json(item: DigestItem) -> dict[str, object]:
@@ -64,5 +50,5 @@ def _as_json(item: DigestItem) -> dict[str, object]:
         "score": item.score,
         "reason": item.reason,
         "summary": item.summary,
-        "url": _url(item),
+        "url": item.paper.url,
     }

@@ -12,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli import app
-from bot.cli.common import fail, load_context, print_json
+from bot.cli.context import context
+from bot.cli.output import fail, print_json
 from bot.context import Context
 from jobs.ingest import IngestReport, ingest_paths
 
@@ -21,6 +22,7 @@ __all__ = ["ingest"]
 
 @app.command("ingest")
 def ingest(
+    cli: typer.Context,
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Digest files or folders; default: the inbox.")
     ] = None,
@@ -30,14 +32,11 @@ def ingest(
     missing = [str(p) for p in paths or [] if not p.exists()]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
-    ctx = load_context()
-    try:
-        if as_json or not sys.stdout.isatty():
-            report = ingest_paths(ctx, paths or None, index=False)
-        else:
-            report = _with_progress_bar(ctx, paths or None)
-    finally:
-        ctx.db.dispose()
+    ctx = context(cli)
+    if as_json or not sys.stdout.isatty():
+        report = ingest_paths(ctx, paths or None, index=False)
+    else:
+        report = _with_progress_bar(ctx, paths or None)
     if as_json:
         print_json(_as_json(report))
     else:

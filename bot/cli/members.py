@@ -9,8 +9,9 @@ import typer
 
 from bot import members
 from bot.cli import app
-from bot.cli.common import fail, load_context, print_json
-from bot.members import ProfileError, ProfileView
+from bot.cli.context import context
+from bot.cli.output import fail, print_json
+from bot.members import ProfileView
 from bot.store import members as member_store
 
 __all__ = ["add", "member_app", "show"]
@@ -23,6 +24,7 @@ Team = Annotated[str, typer.Option("--team", help="Slack workspace (team) id.")]
 
 @member_app.command("add")
 def add(
+    cli: typer.Context,
     user_id: Annotated[str, typer.Argument(help="Slack user id, e.g. U123.")],
     interest: Annotated[
         list[str] | None, typer.Option("--interest", "-i", help="An interest line (repeatable).")
@@ -31,7 +33,7 @@ def add(
     team: Team = "",
 ) -> None:
     """Create a member (if new) and follow the given interests."""
-    ctx = load_context()
+    ctx = context(cli)
     try:
         members.ensure_member(ctx, team, user_id, timezone=timezone)
         if timezone:
@@ -39,26 +41,22 @@ def add(
         for text in interest or []:
             members.follow(ctx, team, user_id, text)
             typer.echo(f"{user_id} follows: {text}")
-    except ProfileError as exc:
+    except ValueError as exc:
         fail(str(exc))
-    finally:
-        ctx.db.dispose()
 
 
 @member_app.command("show")
 def show(
+    cli: typer.Context,
     user_id: Annotated[str, typer.Argument(help="Slack user id.")],
     team: Team = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
 ) -> None:
     """Show a member's interests, seeds, filters and settings."""
-    ctx = load_context()
-    try:
-        if not member_store.load_states(ctx.db, team, [user_id]):
-            fail(f"no member {user_id}; add one with `paperboy member add {user_id} --interest …`")
-        view = members.profile(ctx, team, user_id)
-    finally:
-        ctx.db.dispose()
+    ctx = context(cli)
+    if not member_store.load_states(ctx.db, team, [user_id]):
+        fail(f"no member {user_id}; add one with `paperboy member add {user_id} --interest …`")
+    view = members.profile(ctx, team, user_id)
     if as_json:
         print_json(dataclasses.asdict(view))
     else:

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli import app
-from bot.digests import FORMATS, DigestError, ParseResult, parse_file
-from bot.papers import Paper
+from bot.paper import Paper
+from bot.sources import FORMATS, ParseError, ParseResult, parse_file
 
 __all__ = ["parse_command"]
 
@@ -63,7 +63,7 @@ def parse_command(
     """Parse a digest file and print its papers (nothing is stored)."""
     try:
         result = parse_file(path, format=format)
-    except DigestError as error:
+    except ParseError as error:
         typer.secho(f"error: {path}: {error}", err=True, fg=typer.colors.RED)
         raise typer.Exit(2) from None
     for problem in result.problems:

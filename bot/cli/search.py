@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli import app
-from bot.cli.common import fail, load_context, print_json
+from bot.cli.context import context
+from bot.cli.output import fail, print_json
 from bot.library import EmptyQueryError, SearchHit
 
 __all__ = ["search"]
@@ -18,6 +19,7 @@ __all__ = ["search"]
 
 @app.command("search")
 def search(
+    cli: typer.Context,
     query: Annotated[str, typer.Argument(help="Words, a title, or a topic description.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="Results.")] = 10,
     since: Annotated[
@@ -30,13 +32,10 @@ def search(
         since_day = date.fromisoformat(since) if since else None
     except ValueError:
         fail(f"--since must be a date as YYYY-MM-DD (e.g. 2024-05-31), not {since!r}")
-    ctx = load_context()
     try:
-        hits = ctx.library.search(query, limit=limit, since=since_day)
+        hits = context(cli).library.search(query, limit=limit, since=since_day)
     except EmptyQueryError as exc:
         fail(str(exc))
-    finally:
-        ctx.db.dispose()
     if as_json:
         print_json([_as_json(hit) for hit in hits])
     else:
@@ -49,7 +48,7 @@ def _as_json(hit: SearchHit) -> dict[str, object]:
         "id": paper.id,
         "title": paper.title,
         "score": hit.score,
-        "url": paper.url or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None),
+        "url": paper.url,
         "published": paper.published.isoformat() if paper.published else None,
     }
 

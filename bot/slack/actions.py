@@ -9,17 +9,18 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any
-
-from slack_bolt.async_app import AsyncApp
+from typing import TYPE_CHECKING, Any
 
 from bot import members
 from bot.context import Context
 from bot.slack import blocks
+from bot.slack.answers import answer
 from bot.slack.blocks import Message, ids
-from bot.slack.command_handlers import more_like, search_page
-from bot.slack.command_parser import Search
-from bot.slack.common import ack_first, answer
+from bot.slack.slash_command import more_like, search_page
+from bot.slack.slash_syntax import Search
+
+if TYPE_CHECKING:
+    from bot.slack.app import PaperboyApp
 
 __all__ = ["register"]
 
@@ -28,9 +29,9 @@ _FEEDBACK = re.compile("^(" + "|".join(map(re.escape, ids.FEEDBACK_ACTIONS)) + "
 _EPHEMERAL = {"replace_original": False, "response_type": "ephemeral"}
 
 
-def register(app: AsyncApp, ctx: Context) -> None:
+def register(app: PaperboyApp, ctx: Context) -> None:
     """Register the paper buttons' listeners."""
-    work = ack_first(app)
+    work = app.work
 
     @app.action(_FEEDBACK)
     async def vote(

@@ -1,7 +1,8 @@
-"""Building the Bolt app: one `AsyncApp` per process, its client and its listeners.
+"""Building the Bolt app: one `PaperboyApp` per process, its client and its listeners.
 
 Nothing imports a global app: `build_app(ctx)` makes one (tests pass a client pointed at
 the fake Slack Web API), and `register_listeners` wires each kind of listener in turn.
+What the listeners of one app share (its `AckFirst`, its time-zone cache) hangs on the app.
 Bolt always gets the client (built from `Settings`) and the signing secret from here, never
 from the environment; no log line carries either secret.
 """
@@ -11,16 +12,35 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from aiohttp import ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Context
-from bot.slack import actions, commands, home
+from bot.slack import actions, home, slash_command
+from bot.slack.ack_first import AckFirst
+from bot.slack.timezones import TimezoneCache
 
-__all__ = ["build_app", "build_client", "register_listeners"]
+__all__ = ["PaperboyApp", "build_app", "build_client", "register_listeners"]
+
+
+class PaperboyApp(AsyncApp):
+    """Bolt's `AsyncApp`, marking every dispatch (HTTP or Socket Mode alike) with its
+    `AckFirst` until the ack is sent, and holding what its listeners share."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.work = AckFirst()
+        self.timezones = TimezoneCache()
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        async with self.work.acking():  # listener work waits until this request is acked
+            return await super().async_dispatch(req)
 
 
 def build_client(ctx: Context, *, session: ClientSession | None = None) -> AsyncWebClient:
@@ -41,7 +61,7 @@ def build_client(ctx: Context, *, session: ClientSession | None = None) -> Async
     return AsyncWebClient(token=token, base_url=base_url, session=session)
 
 
-def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> AsyncApp:
+def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> PaperboyApp:
     """The Bolt app with every listener registered.
 
     Args:
@@ -54,7 +74,7 @@ def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> AsyncApp
     secret = ctx.settings.slack_signing_secret
     logger = logging.getLogger("bot.slack.bolt")
     with _dropped(logger, warning_client_prioritized_and_token_skipped()):
-        app = AsyncApp(
+        app = PaperboyApp(
             name="paperboy",
             client=client or build_client(ctx),
             signing_secret=secret.get_secret_value() if secret else "",
@@ -83,8 +103,8 @@ def _dropped(logger: logging.Logger, message: str) -> Iterator[None]:
         logger.removeFilter(keep)
 
 
-def register_listeners(app: AsyncApp, ctx: Context) -> None:
+def register_listeners(app: PaperboyApp, ctx: Context) -> None:
     """Register listeners by kind: the slash command, App Home, message buttons."""
-    commands.register(app, ctx)
+    slash_command.register(app, ctx)
     home.register(app, ctx)
     actions.register(app, ctx)

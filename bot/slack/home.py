@@ -1,26 +1,33 @@
 """App Home: publish the member's view when they open it, and handle its controls and modals.
 
 Home-tab actions have no `response_url`: every change is stored at once, then the Home view
-is published again (with the error on top when the change was refused).
+is published again (with the error on top when the change was refused). Opening the Home
+tab only reads: a member is created by their first change.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import members
 from bot.context import Context
-from bot.profiles import ProfileError, validate_interest, validate_settings
+from bot.members import ProfileView
+from bot.profiles import validate_interest, validate_settings
 from bot.slack import blocks
 from bot.slack.blocks import ids
-from bot.slack.commands import open_settings
-from bot.slack.common import AckFirst, ack_first, log, timezones
+from bot.slack.slash_command import open_settings
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from bot.slack.app import PaperboyApp
+
+__all__ = ["apply_change", "register", "settings_errors"]
+
+log = logging.getLogger("bot.slack")
 
 _CHANGES = re.compile(
     "^(" + "|".join(map(re.escape, (*ids.HOME_ACTIONS, ids.HOME_RESET_FEEDBACK))) + ")$"
@@ -28,17 +35,13 @@ _CHANGES = re.compile(
 _OPTION_KEYS = ("popularity_boost", "paused")
 
 
-def register(app: AsyncApp, ctx: Context) -> None:
+def register(app: PaperboyApp, ctx: Context) -> None:
     """Register the Home tab event, its buttons and the two modals' submissions."""
-    zones, work = timezones(app), ack_first(app)
 
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
-            timezone = await zones.get(client, event["user"])
-            await publish(
-                ctx, client, context.team_id or "", event["user"], work, timezone=timezone
-            )
+            await publish(app, ctx, client, context.team_id or "", event["user"])
 
     @app.action(ids.HOME_ADD_INTEREST)
     async def add_interest(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -51,7 +54,7 @@ def register(app: AsyncApp, ctx: Context) -> None:
     ) -> None:
         await ack()
         team, user = context.team_id or "", context.user_id
-        await open_settings(ctx, client, team, user, body["trigger_id"], zones=zones, work=work)
+        await open_settings(app, ctx, client, team, user, body["trigger_id"])
 
     @app.action(_CHANGES)
     async def change(
@@ -59,7 +62,7 @@ def register(app: AsyncApp, ctx: Context) -> None:
     ) -> None:
         await ack()
         change = (action["action_id"], action.get("value") or "")
-        await publish(ctx, client, context.team_id or "", context.user_id, work, change=change)
+        await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
 
     @app.view(ids.MODAL_ADD_INTEREST)
     async def interest_added(
@@ -68,11 +71,11 @@ def register(app: AsyncApp, ctx: Context) -> None:
         text = view["state"]["values"]["interest"]["text"].get("value") or ""
         try:
             validate_interest(text, [])
-        except ProfileError as error:
+        except ValueError as error:
             return await ack(response_action="errors", errors={"interest": str(error)})
         await ack()
         change = ("follow", text)
-        await publish(ctx, client, context.team_id or "", context.user_id, work, change=change)
+        await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
 
     @app.view(ids.MODAL_SETTINGS)
     async def settings_saved(
@@ -83,29 +86,23 @@ def register(app: AsyncApp, ctx: Context) -> None:
         if errors:
             return await ack(response_action="errors", errors=errors)
         await ack()
-        await publish(ctx, client, context.team_id or "", context.user_id, work, settings=changes)
+        team, user = context.team_id or "", context.user_id
+        await publish(app, ctx, client, team, user, settings=changes)
 
 
 async def publish(
+    app: PaperboyApp,
     ctx: Context,
     client: AsyncWebClient,
     team_id: str,
     user_id: str,
-    work: AckFirst,
     **change: Any,
 ) -> None:
-    """Apply one change (if any) off the loop, then publish the member's Home view.
-
-    Args:
-        ctx: the process context.
-        client: the app's Web API client.
-        team_id: the workspace.
-        user_id: the member.
-        work: the app's `AckFirst` (`ack_first(app)`).
-        **change: `timezone=` (new member), `change=(action_id, value)` or `settings={...}`.
-    """
+    """Apply one change (if any) off the loop, then publish the member's Home view;
+    `change` is as `apply_change` takes it."""
+    change.setdefault("timezone", await app.timezones.get(client, user_id))
     try:
-        profile, notice = await work.run(apply_change, ctx, team_id, user_id, **change)
+        profile, notice = await app.work.run(apply_change, ctx, team_id, user_id, **change)
     except Exception:
         log.exception("home update failed")
         return
@@ -120,15 +117,14 @@ def apply_change(
     timezone: str | None = None,
     change: tuple[str, str] | None = None,
     settings: dict[str, Any] | None = None,
-) -> tuple[Any, str | None]:
-    """Store one Home-tab change and read the profile back.
-
-    Returns:
-        The `ProfileView` and the member-facing error when the change was refused.
-    """
+) -> tuple[ProfileView, str | None]:
+    """Store one Home-tab change (`change=(action_id, value)` or `settings={...}`), if any,
+    and read the profile back, with the member-facing error when the change was refused;
+    `timezone` is the member's Slack zone, for someone not met yet."""
     who = (ctx, team_id, user_id)
-    members.ensure_member(*who, timezone=timezone)
     notice = None
+    if settings is not None or change is not None:
+        members.ensure_member(*who, timezone=timezone)
     try:
         if settings is not None:
             members.update_settings(*who, **settings)
@@ -136,7 +132,7 @@ def apply_change(
             _HOME_CHANGES[change[0]](*who, change[1])
     except ValueError as error:
         notice = str(error)
-    return members.profile(*who), notice
+    return members.profile(*who, timezone=timezone), notice
 
 
 def settings_errors(changes: dict[str, Any]) -> dict[str, str]:
@@ -145,7 +141,7 @@ def settings_errors(changes: dict[str, Any]) -> dict[str, str]:
     for key, value in changes.items():
         try:
             validate_settings({key: value})
-        except ProfileError as error:
+        except ValueError as error:
             errors["options" if key in _OPTION_KEYS else key] = str(error)
     return errors
 
@@ -154,13 +150,15 @@ def _toggle_pause(ctx: Context, team_id: str, user_id: str, value: str) -> None:
     members.update_settings(ctx, team_id, user_id, paused=value == "pause")
 
 
-_HOME_CHANGES: dict[str, Any] = {
+def _reset_feedback(ctx: Context, team_id: str, user_id: str, _value: str) -> None:
+    members.reset_feedback(ctx, team_id, user_id)
+
+
+_HOME_CHANGES: dict[str, Callable[[Context, str, str, str], object]] = {
     "follow": members.follow,
     ids.HOME_REMOVE_INTEREST: members.unfollow,
     ids.HOME_REMOVE_SEED: members.remove_seed,
     ids.HOME_UNMUTE: members.unmute,
     ids.HOME_TOGGLE_PAUSE: _toggle_pause,
-    ids.HOME_RESET_FEEDBACK: lambda ctx, team, user, _value: members.reset_feedback(
-        ctx, team, user
-    ),
+    ids.HOME_RESET_FEEDBACK: _reset_feedback,
 }

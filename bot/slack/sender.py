@@ -20,26 +20,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.context import Context
 from bot.models import utcnow
+from bot.slack.errors import classify
 from bot.store import channels as channels_store
 from bot.store import outbox
 
-__all__ = ["EVENT_TYPE", "TRANSIENT_ERRORS", "SendReport", "Sender", "without_retries"]
+__all__ = ["EVENT_TYPE", "SendReport", "Sender", "without_retries"]
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "paperboy_digest"
-TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
-# the bot can no longer post there: the channel's digest is switched off (status says why)
-CHANNEL_GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_INLINE_WAIT = 60.0  # longer Retry-After values go through next_attempt_at instead
 BACKOFF_BASE, BACKOFF_CAP = 30.0, 3600.0
@@ -52,6 +46,14 @@ class _Retry(Exception):
     def __init__(self, reason: str, after: float | None = None) -> None:
         super().__init__(reason)
         self.reason, self.after = reason, after
+
+
+class _Permanent(Exception):
+    """Slack refused for good (`code`); `channel_gone`: the bot cannot post there any more."""
+
+    def __init__(self, code: str, channel_gone: bool) -> None:
+        super().__init__(code)
+        self.code, self.channel_gone = code, channel_gone
 
 
 @dataclass
@@ -137,12 +139,11 @@ class Sender:
                 outbox.reschedule, db, row.id, error=retry.reason, next_attempt_at=retry_at
             )
             return "retried"
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error)
-            log.warning("outbox %s failed for good: %s", row.key, reason)
-            await asyncio.to_thread(outbox.mark_failed, db, row.id, error=reason)
-            channel_row_id = row.payload.get("channel_row_id")
-            if row.kind == "channel" and channel_row_id and reason in CHANNEL_GONE_ERRORS:
+        except _Permanent as failure:
+            log.warning("outbox %s failed for good: %s", row.key, failure.code)
+            await asyncio.to_thread(outbox.mark_failed, db, row.id, error=failure.code)
+            channel_row_id = row.payload.channel_row_id
+            if row.kind == "channel" and channel_row_id and failure.channel_gone:
                 await asyncio.to_thread(channels_store.stop_channel, db, channel_row_id)
             return "failed"
         await asyncio.to_thread(
@@ -152,10 +153,10 @@ class Sender:
         return outcome
 
     def _after_sent(self, row: outbox.Claimed, ts: str) -> outbox.Then | None:
-        channel_row_id = row.payload.get("channel_row_id")
+        channel_row_id = row.payload.channel_row_id
         if row.kind != "channel" or channel_row_id is None:
             return None
-        paper_ids = list(row.payload.get("paper_ids", []))
+        paper_ids = row.payload.paper_ids
 
         def record(session: Session, _row_id: int) -> None:
             channels_store.record_channel_posts(
@@ -201,8 +202,8 @@ class Sender:
         response = await self._call(
             self.client.chat_postMessage,
             channel=conversation,
-            text=row.payload["text"],
-            blocks=row.payload.get("blocks") or None,
+            text=row.payload.text,
+            blocks=row.payload.blocks or None,
             unfurl_links=False,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"key": row.key}},
         )
@@ -218,23 +219,21 @@ class Sender:
                 await self.sleep(wait)
 
     async def _call(self, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
-        """One Web API call; 429s wait Retry-After (bounded), transient errors raise `_Retry`."""
+        """One Web API call; 429s wait Retry-After (bounded), transient failures raise
+        `_Retry`, permanent ones `_Permanent`."""
         for _ in range(3):
             try:
                 return await method(**kwargs)
-            except SlackApiError as error:
-                status, code = error.response.status_code, error.response.get("error")
-                if status == 429:
-                    after = _retry_after(error.response.headers)
-                    if after > MAX_INLINE_WAIT:
-                        raise _Retry("ratelimited", after) from error
-                    await self.sleep(after)
+            except Exception as error:
+                failure = classify(error)
+                if failure is None:
+                    raise
+                if failure.rate_limited and (failure.retry_after or 0) <= MAX_INLINE_WAIT:
+                    await self.sleep(failure.retry_after or 0)
                     continue
-                if status >= 500 or code in TRANSIENT_ERRORS:
-                    raise _Retry(str(code or f"http_{status}")) from error
-                raise
-            except (aiohttp.ClientError, TimeoutError) as error:
-                raise _Retry(f"{type(error).__name__}: {error}") from error
+                if failure.transient:
+                    raise _Retry(failure.code, failure.retry_after) from error
+                raise _Permanent(failure.code, failure.channel_gone) from error
         raise _Retry("ratelimited")
 
 
@@ -253,13 +252,3 @@ def without_retries(client: AsyncWebClient) -> AsyncWebClient:
     clone = copy.copy(client)
     clone.retry_handlers = []
     return clone
-
-
-def _retry_after(headers: Any) -> float:
-    for name, value in dict(headers or {}).items():
-        if name.lower() == "retry-after":
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                break
-    return 1.0

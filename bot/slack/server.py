@@ -1,11 +1,9 @@
-"""How Slack's requests reach the Bolt app: `POST /slack/events` and `GET /healthz` on
-aiohttp, or Socket Mode.
+"""How Slack's requests reach the Bolt app over HTTP: `POST /slack/events` and
+`GET /healthz` on aiohttp (Socket Mode needs no server: Bolt's handler connects out).
 
 Commands, interactions and events all arrive at `/slack/events`; Bolt verifies each
 signature (bad or stale → 401, nothing runs). A form body that merely contains the word
 "payload" is re-parsed here, since Bolt would otherwise read it as an empty interaction.
-Either way each request is marked with the app's `AckFirst` until its ack is sent, so that
-listener work waits for it.
 """
 
 from __future__ import annotations
@@ -15,19 +13,15 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.socket_mode.aiohttp import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.context import Context
-from bot.slack.common import ack_first
 from bot.store import papers as paper_store
 
-__all__ = ["AckFirstSocketModeHandler", "build_web_app", "health"]
+__all__ = ["build_web_app", "health"]
 
 
 def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
@@ -41,12 +35,9 @@ def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
         An application with `POST /slack/events` and `GET /healthz`.
     """
 
-    work = ack_first(bolt_app)
-
     async def events(request: web.Request) -> web.Response:
-        async with work.acking():  # listener work waits until this request is acked
-            bolt_request = _fix_form_body(await to_bolt_request(request))
-            return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
+        bolt_request = _fix_form_body(await to_bolt_request(request))
+        return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
 
     async def healthz(_: web.Request) -> web.Response:
         report = await asyncio.to_thread(health, ctx)
@@ -56,14 +47,6 @@ def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
     web_app.router.add_post("/slack/events", events)
     web_app.router.add_get("/healthz", healthz)
     return web_app
-
-
-class AckFirstSocketModeHandler(AsyncSocketModeHandler):
-    """Bolt's Socket Mode handler, marking each envelope with `AckFirst` until it is acked."""
-
-    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        async with ack_first(self.app).acking():
-            await super().handle(client, req)
 
 
 def health(ctx: Context) -> dict[str, object]:

@@ -14,11 +14,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.db import Database
-from bot.models import Channel, ChannelPost, Member, utcnow
-from bot.store.common import unrecorded_paper_ids
+from bot.models import Channel, ChannelPost, utcnow
+from bot.store.papers import unrecorded_paper_ids
 
 __all__ = [
-    "active_members",
     "enabled_channels",
     "get_channel",
     "posted_ts",
@@ -72,13 +71,6 @@ def enabled_channels(db: Database) -> list[Channel]:
         return list(
             session.exec(select(Channel).where(col(Channel.enabled)).order_by(col(Channel.id)))
         )
-
-
-def active_members(db: Database) -> list[Member]:
-    """Every member whose digest is not paused (for the scheduler)."""
-    with db.session() as session:
-        query = select(Member).where(col(Member.paused).is_(False)).order_by(col(Member.id))
-        return list(session.exec(query))
 
 
 def posted_ts(db: Database, channel_row_id: int, paper_ids: Iterable[int]) -> dict[int, str]:

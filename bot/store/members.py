@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.db import Database
@@ -28,8 +29,8 @@ from bot.models import (
     SeedPaper,
     utcnow,
 )
-from bot.papers import extract_arxiv_id, normalize_title
-from bot.store.common import unrecorded_paper_ids
+from bot.paper import extract_arxiv_id, normalize_title
+from bot.store.papers import unrecorded_paper_ids
 
 __all__ = [
     "MemberState",
@@ -46,6 +47,7 @@ __all__ = [
     "record_deliveries",
     "reset_votes",
     "set_feedback",
+    "unpaused_members",
     "update_member",
 ]
 
@@ -65,14 +67,31 @@ class MemberState:
 
 
 def ensure_member(db: Database, team_id: str, user_id: str, **defaults: Any) -> Member:
-    """The member's row, created with `defaults` when it does not exist yet."""
+    """The member's row, created with `defaults` when it does not exist yet.
+
+    Insert-or-get: the insert does nothing when a concurrent request created the row
+    first (the `(team_id, user_id)` unique constraint decides), so two first commands of
+    a new member never fail each other, on SQLite or PostgreSQL.
+    """
+    dialect = postgresql if db.is_postgres else sqlite
+    values = Member(team_id=team_id, user_id=user_id, **defaults).model_dump(exclude={"id"})
+    statement = (
+        dialect.insert(Member)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    )
     with db.session() as session:
+        session.execute(statement)
         row = _member(session, team_id, user_id)
-        if row is None:
-            row = Member(team_id=team_id, user_id=user_id, **defaults)
-            session.add(row)
-            session.flush()
+        assert row is not None
         return row
+
+
+def unpaused_members(db: Database) -> list[Member]:
+    """Every member whose digest is not paused (the delivery job's recipients)."""
+    with db.session() as session:
+        query = select(Member).where(col(Member.paused).is_(False)).order_by(col(Member.id))
+        return list(session.exec(query))
 
 
 def update_member(db: Database, member_id: int, **values: Any) -> Member:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from bot.models import Outbox
 
 __all__ = [
     "Claimed",
+    "OutboxPayload",
     "OutboxView",
     "Then",
     "claim_next",
@@ -42,6 +43,34 @@ Then = Callable[[Session, int], None]
 
 
 @dataclass(frozen=True)
+class OutboxPayload:
+    """What one outbox row carries to Slack, stored as JSON (written and read only here)."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    paper_ids: list[int] = field(default_factory=list)
+    channel_row_id: int | None = None  # a channel post: `Channel.id`, to record its papers
+    mentioned: dict[int, list[int]] = field(default_factory=dict)  # Member.id → papers named
+
+    def to_json(self) -> str:
+        """The payload as the row stores it."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str) -> OutboxPayload:
+        """The payload of a stored row (JSON object keys are strings: ids come back int)."""
+        data = json.loads(raw)
+        mentioned = {int(k): [int(p) for p in v] for k, v in (data.get("mentioned") or {}).items()}
+        return cls(
+            text=data.get("text") or "",
+            blocks=list(data.get("blocks") or []),
+            paper_ids=[int(p) for p in data.get("paper_ids") or []],
+            channel_row_id=data.get("channel_row_id"),
+            mentioned=mentioned,
+        )
+
+
+@dataclass(frozen=True)
 class Claimed:
     """An outbox row taken by one worker; `recovered` means an earlier attempt may have posted."""
 
@@ -49,7 +78,7 @@ class Claimed:
     key: str
     kind: str
     recipient: str
-    payload: dict[str, Any]
+    payload: OutboxPayload
     attempts: int
     conversation: str | None
     created_at: datetime
@@ -74,7 +103,7 @@ class OutboxView:
 
 
 def _view(row: Outbox) -> OutboxView:
-    papers = len(json.loads(row.payload).get("paper_ids", []))
+    papers = len(OutboxPayload.from_json(row.payload).paper_ids)
     return OutboxView(
         row.id or 0,
         row.key,
@@ -103,7 +132,7 @@ def enqueue(
     kind: str,
     recipient: str,
     period: str,
-    payload: dict[str, Any],
+    payload: OutboxPayload,
     now: datetime,
     state: str = "pending",
     error: str | None = None,
@@ -117,7 +146,7 @@ def enqueue(
         kind: "dm" or "channel".
         recipient: user or channel id.
         period: the recipient's local date.
-        payload: {"text", "blocks", "paper_ids", ...}, stored as JSON.
+        payload: what to post.
         now: creation time (naive UTC).
         state: "pending" to send; "skipped" or "failed" to only remember the period.
         error: why a row is born failed.
@@ -132,7 +161,7 @@ def enqueue(
         recipient=recipient,
         period=period,
         state=state,
-        payload=json.dumps(payload),
+        payload=payload.to_json(),
         last_error=error,
         created_at=now,
         next_attempt_at=now,
@@ -180,7 +209,7 @@ def claim_next(db: Database, *, worker: str, now: datetime, lease: timedelta) ->
             row.key,
             row.kind,
             row.recipient,
-            json.loads(row.payload),
+            OutboxPayload.from_json(row.payload),
             row.attempts + 1,
             row.conversation,
             row.created_at,

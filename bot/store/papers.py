@@ -1,53 +1,83 @@
-"""Every query on papers, their vectors and the digest files they came from.
+"""Every query on papers, their vectors and the inbox files they came from.
 
-Duplicates are papers with the same versionless arXiv id or the same normalized title; a
-known paper may be enriched by a later digest (upvotes, authors, links, dates) but its text
-and vector never change. Vectors live in `Embedding`, keyed by `embedding_key(model, text)`,
-so a text is encoded at most once per model.
+Two papers are one when `Paper.identity` says so (versionless arXiv id, else title key);
+`_resolve` applies that rule against the stored rows and within a batch, for both the
+read-only question "which texts need a vector?" (`texts_to_embed`) and the write itself
+(`save_papers`). A known paper may be enriched by a later source (upvotes, authors,
+links, dates) but its text never changes here. The store never calls the model: ingest
+computes the vectors first, then `save_papers` writes papers, vectors and the inbox file's
+record in one short transaction, refusing (`MissingVectors`) when a paper turned out new
+whose text it was given no vector for.
+
+New papers are written as plain slotted `_Draft`s by one Core `executemany`: building
+`PaperRow(...)` objects and flushing them through the unit of work cost a third of
+ingest's own time.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
-from sqlalchemy import or_
+from sqlalchemy import insert, or_
 from sqlmodel import Session, col, func, select
 
 from bot.db import Database
 from bot.embedder import embedding_key
-from bot.models import DigestFile, Embedding, PaperRow, utcnow
-from bot.papers import Paper, extract_arxiv_id
-from bot.store.paper_inserts import Draft, draft_of, insert_drafts, texts_to_embed
+from bot.models import Embedding, InboxFile, PaperRow, utcnow
+from bot.paper import Identity, Paper, embedding_text
 from bot.store.vectors import existing_keys, insert_vectors
 
 __all__ = [
+    "InboxRecord",
     "IndexRow",
+    "MissingVectors",
     "SaveResult",
     "count_papers",
-    "find_digest_file",
+    "find_inbox_file",
     "get_papers",
     "ids_ingested_between",
     "record_failed_file",
     "rows_after",
-    "save_digest",
+    "save_papers",
     "texts_to_embed",
+    "unrecorded_paper_ids",
 ]
 
-Encoder = Callable[[list[str]], np.ndarray]
 _CHUNK = 500  # bound on SQL parameters per IN (...)
 
 
 @dataclass
 class SaveResult:
-    """What one digest added: new paper ids, duplicates seen, known papers enriched."""
+    """What one save added: new paper ids, duplicates seen, known papers enriched."""
 
     new_ids: list[int] = field(default_factory=list)
     duplicates: int = 0
     enriched: int = 0
+
+
+@dataclass(frozen=True)
+class InboxRecord:
+    """The inbox file a batch of papers came from, remembered by its content hash."""
+
+    content_hash: str
+    path: str
+    format: str
+
+
+class MissingVectors(Exception):
+    """New papers whose texts were given no vector (another process stored a paper between
+    the caller's look-up and its write); encode `texts` and save again."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__(f"{len(texts)} new texts without a vector")
+        self.texts = texts
 
 
 @dataclass(frozen=True)
@@ -62,114 +92,156 @@ class IndexRow:
     model: str | None
 
 
-def find_digest_file(db: Database, content_hash: str) -> DigestFile | None:
-    """The record of a digest file with this content hash, if ingest has seen it."""
+@dataclass(slots=True)
+class _Draft:
+    """A new paper's columns, with the names of `PaperRow`'s, so `_enrich` takes either."""
+
+    title_key: str
+    title: str
+    abstract: str
+    authors: str
+    author_count: int | None
+    published: date | None
+    upvotes: int | None
+    url: str | None
+    source: str | None
+    arxiv_id: str | None = None
+    id: None = None  # never stored through this object; `row.id is None` marks a draft
+
+
+_DRAFT_COLUMNS = tuple(f.name for f in fields(_Draft) if f.name != "id")
+
+
+def find_inbox_file(db: Database, content_hash: str) -> InboxFile | None:
+    """The record of an inbox file with this content hash, if ingest has seen it."""
     with db.session() as session:
-        return session.exec(
-            select(DigestFile).where(DigestFile.content_hash == content_hash)
-        ).first()
+        return session.exec(select(InboxFile).where(InboxFile.content_hash == content_hash)).first()
 
 
-def record_failed_file(
-    db: Database, *, content_hash: str, path: str, format: str | None, error: str
-) -> None:
+def record_failed_file(db: Database, record: InboxRecord, *, error: str) -> None:
     """Remember an unusable file so that it is not retried until its content changes."""
     with db.session() as session:
-        _upsert_file(session, content_hash, path=path, format=format, status="failed", error=error)
+        _upsert_file(session, record, status="failed", error=error)
 
 
-def save_digest(
+def texts_to_embed(db: Database, files: Sequence[Sequence[Paper]], *, model: str) -> list[str]:
+    """What `save_papers` will need vectors for when the files' papers are saved one file
+    after another: the distinct texts of papers new to the store and to every earlier file,
+    that have no stored vector under `model`. Reads only."""
+    earlier: set[str] = set()  # identities (arXiv ids, title keys) of the earlier files
+    texts: dict[str, str] = {}
+    with db.session() as session, session.no_autoflush:
+        for papers in files:
+            drafts, _ = _resolve(session, papers, earlier=earlier)
+            texts.update((embedding_key(model, t), t) for t in map(_text, drafts))
+            for arxiv_id, title_key in (p.identity for p in papers):
+                earlier.update(filter(None, (arxiv_id, title_key)))
+        known = set(existing_keys(session, list(texts)))
+        session.rollback()  # `_resolve` may have enriched loaded rows: forget that
+    return [text for key, text in texts.items() if key not in known]
+
+
+def save_papers(
     db: Database,
     papers: Sequence[Paper],
     *,
     model: str,
-    encode: Encoder,
-    content_hash: str,
-    path: str,
-    format: str,
+    vectors: Mapping[str, np.ndarray],
+    record: InboxRecord | None = None,
     dry_run: bool = False,
 ) -> SaveResult:
-    """Upsert one digest's papers and record the file, all in one transaction.
+    """Upsert papers, their new vectors and (if given) the inbox file's record, in one
+    transaction.
 
     Args:
-        db: the database.
-        papers: parsed papers, in digest order.
-        model: the embedder's name (part of each vector's key).
-        encode: turns the texts of new papers (never known ones) into unit vectors.
-        content_hash: sha256 of the file's bytes.
-        path: where the file was read from.
-        format: the digest format detected.
-        dry_run: count new and duplicate papers, write nothing and encode nothing.
+        vectors: unit vectors by embedding text; those of new papers are stored.
+        record: the file the papers came from, recorded as ingested.
+        dry_run: count new and duplicate papers, write nothing.
 
-    Returns:
-        The new ids, duplicates and enriched counts.
+    Raises:
+        MissingVectors: a new paper's text has neither a vector given nor a stored one.
     """
     with db.session() as session:
-        drafts, result = _merge(session, papers)
+        drafts, result = _resolve(session, papers)
         if dry_run:
             result.new_ids = [0] * len(drafts)
             session.rollback()
             return result
-        texts = [Paper(d.title, d.abstract).embedding_text for d in drafts]
+        texts = [_text(d) for d in drafts]
         keys = [embedding_key(model, t) for t in texts]
-        known = set(existing_keys(session, keys))
-        key_of = {t: k for t, k in zip(texts, keys, strict=True) if k not in known}
-        # by length, so that each of the embedder's batches pads as little as one big batch
-        missing = sorted(key_of, key=len)
-        if missing:
-            vectors = encode(missing)
-            insert_vectors(
-                session, model, {key_of[t]: v for t, v in zip(missing, vectors, strict=True)}
-            )
-        session.flush()  # enrichment of known rows first, as a unit-of-work flush would
-        result.new_ids = insert_drafts(session, drafts, keys)
-        _upsert_file(
-            session,
-            content_hash,
-            path=path,
-            format=format,
-            status="ok",
-            papers=len(papers),
-            new=len(drafts),
-            duplicates=result.duplicates,
+        stored = set(existing_keys(session, keys))
+        missing = [t for t, k in zip(texts, keys, strict=True) if k not in stored]
+        if absent := [t for t in dict.fromkeys(missing) if t not in vectors]:
+            raise MissingVectors(absent)
+        insert_vectors(
+            session, model, {embedding_key(model, t): vectors[t] for t in dict.fromkeys(missing)}
         )
+        session.flush()  # enrichment of known rows first, as a unit-of-work flush would
+        result.new_ids = _insert_drafts(session, drafts, keys)
+        if record is not None:
+            _upsert_file(
+                session,
+                record,
+                status="ok",
+                papers=len(papers),
+                new=len(drafts),
+                duplicates=result.duplicates,
+            )
         return result
 
 
-def _merge(session: Session, papers: Sequence[Paper]) -> tuple[list[Draft], SaveResult]:
-    """Match each paper to a stored row or an earlier draft; new ones become drafts."""
-    items = [(p, _arxiv(p), p.title_key[:1000]) for p in papers if p.title_key]
-    by_arxiv: dict[str, PaperRow | Draft] = {}
-    by_title: dict[str, PaperRow | Draft] = {}
-    aids = [a for _, a, _ in items if a]
-    keys = [k for _, _, k in items]
-    for chunk in _chunks(aids):
-        for row in session.exec(select(PaperRow).where(col(PaperRow.arxiv_id).in_(chunk))):
-            by_arxiv[row.arxiv_id or ""] = row
-    for chunk in _chunks(keys):
-        for row in session.exec(select(PaperRow).where(col(PaperRow.title_key).in_(chunk))):
-            by_title[row.title_key] = row
+def _resolve(
+    session: Session,
+    papers: Sequence[Paper],
+    *,
+    earlier: AbstractSet[str] = frozenset(),
+) -> tuple[list[_Draft], SaveResult]:
+    """Match each paper by identity to a stored row or to an earlier paper of the batch,
+    enriching the one it matched; the others become drafts of new papers. Papers whose
+    arXiv id or title key is in `earlier` (papers about to be stored) are left out."""
+    items = [
+        (p, p.identity)
+        for p in papers
+        if p.identity.title_key and not earlier.intersection(p.identity)
+    ]
+    by_arxiv: dict[str, PaperRow | _Draft] = {}
+    by_title: dict[str, PaperRow | _Draft] = {}
+    for row in _stored(session, [i for _, i in items]):
+        if row.arxiv_id:
+            by_arxiv[row.arxiv_id] = row
+        by_title[row.title_key] = row
     result = SaveResult()
-    drafts: list[Draft] = []
-    for paper, aid, key in items:
-        row = (by_arxiv.get(aid) if aid else None) or by_title.get(key)
+    drafts: list[_Draft] = []
+    for paper, (arxiv_id, title_key) in items:
+        row = (by_arxiv.get(arxiv_id) if arxiv_id else None) or by_title.get(title_key)
         if row is None:
-            row = draft_of(paper, key)
+            row = _draft(paper, title_key)
             drafts.append(row)
-            by_title[key] = row
+            by_title[title_key] = row
         else:
             result.duplicates += 1
             if row.id is None and not row.abstract:
                 row.abstract = paper.abstract  # a draft is not embedded yet
-            if _enrich(row, paper, aid if aid not in by_arxiv else None) and row.id is not None:
+            free_id = arxiv_id if arxiv_id not in by_arxiv else None
+            if _enrich(row, paper, free_id) and row.id is not None:
                 result.enriched += 1
-        if aid and aid not in by_arxiv and row.arxiv_id in (None, aid):
-            row.arxiv_id = aid
-            by_arxiv[aid] = row
+        if arxiv_id and arxiv_id not in by_arxiv and row.arxiv_id in (None, arxiv_id):
+            row.arxiv_id = arxiv_id
+            by_arxiv[arxiv_id] = row
     return drafts, result
 
 
-def _enrich(row: PaperRow | Draft, paper: Paper, free_arxiv_id: str | None) -> bool:
+def _stored(session: Session, identities: Sequence[Identity]) -> Iterator[PaperRow]:
+    """The stored rows sharing an arXiv id or a title key with any of `identities`."""
+    arxiv_ids = list({i.arxiv_id for i in identities if i.arxiv_id})
+    title_keys = list({i.title_key for i in identities})
+    for chunk in _chunks(arxiv_ids):
+        yield from session.exec(select(PaperRow).where(col(PaperRow.arxiv_id).in_(chunk)))
+    for chunk in _chunks(title_keys):
+        yield from session.exec(select(PaperRow).where(col(PaperRow.title_key).in_(chunk)))
+
+
+def _enrich(row: PaperRow | _Draft, paper: Paper, free_arxiv_id: str | None) -> bool:
     """Fill what the stored paper lacks, take a fuller author list and raise its upvotes;
     never touch its text (so it is never re-embedded)."""
     changes: dict[str, object] = {}
@@ -189,13 +261,48 @@ def _enrich(row: PaperRow | Draft, paper: Paper, free_arxiv_id: str | None) -> b
     return bool(changes)
 
 
-def _arxiv(paper: Paper) -> str | None:
-    return extract_arxiv_id(paper.arxiv_id) or extract_arxiv_id(paper.url)
+def _draft(paper: Paper, title_key: str) -> _Draft:
+    return _Draft(
+        title_key=title_key,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=json.dumps(list(paper.authors), ensure_ascii=False),
+        author_count=paper.author_count or len(paper.authors) or None,
+        published=paper.published,
+        upvotes=paper.upvotes,
+        url=paper.url,
+        source=paper.source,
+    )
 
 
-def _upsert_file(session: Session, content_hash: str, **values: object) -> None:
-    row = session.exec(select(DigestFile).where(DigestFile.content_hash == content_hash)).first()
-    row = row or DigestFile(content_hash=content_hash, path=str(values["path"]))
+def _text(draft: _Draft) -> str:
+    return embedding_text(draft.title, draft.abstract)
+
+
+def _insert_drafts(session: Session, drafts: Sequence[_Draft], keys: Sequence[str]) -> list[int]:
+    """Insert drafts by one executemany; their new ids, in draft order, read back by
+    (unique) title key, since an ordered `RETURNING` goes row by row on SQLite."""
+    if not drafts:
+        return []
+    now = utcnow()
+    values = attrgetter(*_DRAFT_COLUMNS)
+    rows = [
+        dict(zip(_DRAFT_COLUMNS, values(d), strict=True), embedding_key=key, ingested_at=now)
+        for d, key in zip(drafts, keys, strict=True)
+    ]
+    session.execute(insert(PaperRow.__table__), rows)
+    ids: dict[str, int] = {}
+    for chunk in _chunks([d.title_key for d in drafts]):
+        query = select(PaperRow.title_key, PaperRow.id).where(col(PaperRow.title_key).in_(chunk))
+        ids.update((key, int(i)) for key, i in session.exec(query) if i is not None)
+    return [ids[d.title_key] for d in drafts]
+
+
+def _upsert_file(session: Session, record: InboxRecord, **values: object) -> None:
+    row = session.exec(
+        select(InboxFile).where(InboxFile.content_hash == record.content_hash)
+    ).first() or InboxFile(content_hash=record.content_hash, path=record.path)
+    row.path, row.format = record.path, record.format
     for name, value in values.items():
         setattr(row, name, value)
     row.ingested_at = utcnow()
@@ -205,17 +312,9 @@ def _upsert_file(session: Session, content_hash: str, **values: object) -> None:
 def rows_after(
     db: Database, watermark: int, *, also_ids: Sequence[int] = (), limit: int = 5000
 ) -> list[IndexRow]:
-    """Papers with id > `watermark` or in `also_ids`, by id, with their stored vectors.
-
-    Args:
-        db: the database.
-        watermark: the highest paper id already indexed.
-        also_ids: lower ids not seen yet (their transactions may commit late); at most 500.
-        limit: at most this many rows.
-
-    Returns:
-        One `IndexRow` per paper; `vector` is None when the paper has no stored vector.
-    """
+    """Papers with id > `watermark` or in `also_ids` (lower ids not seen yet, whose
+    transactions may commit late; at most 500), by id, with their stored vectors (None
+    when a paper has none)."""
     query = (
         select(
             PaperRow.id,
@@ -236,7 +335,7 @@ def rows_after(
             IndexRow(
                 int(pid),
                 title,
-                Paper(title, abstract).embedding_text,
+                embedding_text(title, abstract),
                 published or ingested.date(),
                 vector,
                 model,
@@ -265,12 +364,23 @@ def ids_ingested_between(db: Database, start: datetime, end: datetime) -> list[i
         return [int(i) for i in session.exec(query) if i is not None]
 
 
-def _chunks(values: Sequence[str] | Sequence[int]) -> Iterator[list]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
-
-
 def count_papers(db: Database) -> int:
     """How many papers are stored: one `COUNT(*)`, cheap enough for `/healthz`."""
     with db.session() as session:
         return int(session.exec(select(func.count()).select_from(PaperRow)).one())
+
+
+def unrecorded_paper_ids(
+    session: Session, paper_column: Any, owner_column: Any, owner_id: int, paper_ids: Iterable[int]
+) -> list[int]:
+    """The ids in `paper_ids` (deduplicated, in order) with no row yet for this owner in a
+    per-owner paper table, e.g. `Delivery.paper_id` owned by `Delivery.member_id`."""
+    ids = list(dict.fromkeys(paper_ids))
+    query = select(paper_column).where(owner_column == owner_id, col(paper_column).in_(ids))
+    known = set(session.exec(query))
+    return [paper_id for paper_id in ids if paper_id not in known]
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])

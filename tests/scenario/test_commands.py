@@ -160,9 +160,12 @@ async def test_channel_commands_in_a_dm_are_refused_by_the_service(http, fake_sl
 async def test_slack_timezone_is_asked_once_per_user(http, fake_slack, ctx: Context):
     fake_slack.set_user("U1", tz="America/New_York")
     await papers(http, fake_slack, "interests")
-    await papers(http, fake_slack, "interests")
+    assert member_store.load_states(ctx.db, "T1", ["U1"]) == {}  # a read created nobody
+    await papers(http, fake_slack, "follow graphs")  # the first change joins the member
     assert len(fake_slack.calls("users.info")) == 1  # the second command used the cache
-    assert members.profile(ctx, "T1", "U1").member.timezone == "America/New_York"
+    assert member_store.load_states(ctx.db, "T1", ["U1"])["U1"].member.timezone == (
+        "America/New_York"
+    )
     await papers(http, fake_slack, "interests", user_id="U2")
     assert [c["user"] for c in fake_slack.calls("users.info")] == ["U1", "U2"]
 

@@ -125,8 +125,8 @@ async def test_paused_members_get_nothing(ctx, fake_slack, client, clock) -> Non
 async def test_two_jobs_racing_write_one_row(ctx, fake_slack, client, clock) -> None:
     join(ctx, "U1")
     clock.advance(hours=1)
-    planned = await deliver.prepare(ctx, client, now=clock.now())
-    twice = await deliver.prepare(ctx, client, now=clock.now())
+    planned = await deliver.build_due(ctx, client, now=clock.now())
+    twice = await deliver.build_due(ctx, client, now=clock.now())
     assert deliver.write(ctx, planned[0], now=clock.now())
     assert not deliver.write(ctx, twice[0], now=clock.now())
     assert (await Sender(ctx, client, clock=clock.now).send_round()).sent == 1
@@ -217,7 +217,7 @@ async def test_a_channel_post_refused_for_good_switches_the_digest_off(
 async def test_dry_run_touches_nothing(ctx, fake_slack, client, clock) -> None:
     join(ctx, "U1", delivery_time="17:00")
     report = await tick(ctx, client, clock, force=True, dry_run=True)
-    assert report.due == 1 and report.planned[0].payload["paper_ids"]
+    assert report.due == 1 and report.planned[0].payload.paper_ids
     assert outbox.list_rows(ctx.db) == [] and fake_slack.calls("chat.postMessage") == []
     report = await tick(ctx, client, clock, force=True, users=["U1"])
     assert report.sent == 1

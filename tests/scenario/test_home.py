@@ -7,12 +7,13 @@ from datetime import datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import members, profile_view
+from bot import members
 from bot.context import Context
 from bot.slack.blocks import ids
 from bot.slack.sender import Sender
 from bot.store import members as member_store
 from bot.store import outbox
+from bot.store.outbox import OutboxPayload
 from tests.fake_slack import FakeSlack
 from tests.payloads import block_action, event, send, view_submission
 from tests.scenario.support import block_texts, received
@@ -154,7 +155,7 @@ async def test_settings_with_bad_values_answer_errors(http, fake_slack, ctx: Con
 
 async def send_digest(ctx: Context, fake: FakeSlack, day: int, paper_ids: list[int]) -> str:
     """Enqueue U1's digest for 2024-05-`day` with its deliveries, and let the sender post it."""
-    member_id = profile_view.ensure_row(ctx, "T1", "U1").id or 0
+    member_id = member_store.ensure_member(ctx.db, "T1", "U1").id or 0
     at = datetime(2024, 5, day, 9, 0)
     outbox.enqueue(
         ctx.db,
@@ -162,7 +163,7 @@ async def send_digest(ctx: Context, fake: FakeSlack, day: int, paper_ids: list[i
         kind="dm",
         recipient="U1",
         period=f"2024-05-{day:02d}",
-        payload={"text": "papers", "blocks": [], "paper_ids": paper_ids},
+        payload=OutboxPayload("papers", paper_ids=paper_ids),
         now=at,
         then=lambda s, row_id: member_store.record_deliveries(
             s, member_id, paper_ids, outbox_id=row_id, at=at

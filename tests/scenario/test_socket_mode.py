@@ -152,7 +152,7 @@ def _process_env(tmp_path: Path, fake: FakeSlack) -> dict[str, str]:
     return {
         **keep,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'socket.db'}",
-        "DIGEST_INBOX": str(tmp_path / "inbox"),
+        "INBOX_DIR": str(tmp_path / "inbox"),
         "HF_HUB_OFFLINE": "1",
         "SLACK_APP_TOKEN": APP_TOKEN,
         "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.slack.common import AckFirst
+from bot.slack.ack_first import AckFirst
 
 
 async def test_work_waits_until_every_pending_request_is_acked() -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from bot.digest import ChannelDigest, ChannelDigestItem, ChannelMatch, DigestItem, MemberDigest
 from bot.library import PaperView, SearchHit
-from bot.profile_view import InterestView, MemberView, PaperRef, ProfileView
+from bot.members import InterestView, MemberSettings, ProfileView
 from bot.slack import blocks
 from bot.slack.blocks.text import fit_mrkdwn
 from tests.scenario.support import all_texts
@@ -174,7 +174,7 @@ def test_feedback_applied_replaces_only_that_papers_buttons():
     assert "fewer like this" in "\n".join(texts(updated))
 
 
-def member(**overrides: object) -> MemberView:
+def member(**overrides: object) -> MemberSettings:
     values = dict(
         team_id="T1",
         user_id="U1",
@@ -189,12 +189,12 @@ def member(**overrides: object) -> MemberView:
         last_digest_at=None,
     )
     values.update(overrides)
-    return MemberView(**values)  # type: ignore[arg-type]
+    return MemberSettings(**values)  # type: ignore[arg-type]
 
 
 def test_home_view_stays_under_100_blocks_and_escapes():
-    interests = [InterestView(n, f"{NASTY} {n}", n % 3) for n in range(1, 61)]
-    seeds = [PaperRef(n, f"Seed {n}", None) for n in range(60)]
+    interests = [InterestView(n, n, f"{NASTY} {n}", n % 3) for n in range(1, 61)]
+    seeds = [paper(n, title=f"Seed {n}") for n in range(60)]
     mutes = [f"word{n}" for n in range(60)]
     profile = ProfileView(member(paused=True), interests, seeds, [], mutes, 3, 1, 0)
     view = blocks.home_view(profile, notice="you already follow “<!here>”").to_dict()
@@ -228,7 +228,14 @@ def test_settings_modal_round_trips_through_state():
 
 def test_interests_message_numbers_and_counts():
     profile = ProfileView(
-        member(), [InterestView(1, "graphs", 1), InterestView(2, "<b>", 0)], [], [], ["q"], 0, 0, 0
+        member(),
+        [InterestView(1, 1, "graphs", 1), InterestView(2, 2, "<b>", 0)],
+        [],
+        [],
+        ["q"],
+        0,
+        0,
+        0,
     )
     text = "\n".join(texts(blocks.interests_message(profile).to_kwargs()))
     assert (
@@ -237,7 +244,7 @@ def test_interests_message_numbers_and_counts():
 
 
 def test_many_long_interests_are_all_listed_within_the_limits():
-    interests = [InterestView(n, f"interest {n} " + "x" * 250, 0) for n in range(1, 21)]
+    interests = [InterestView(n, n, f"interest {n} " + "x" * 250, 0) for n in range(1, 21)]
     profile = ProfileView(member(), interests, [], [], [], 0, 0, 0)
     kwargs = blocks.interests_message(profile).to_kwargs()
     assert all(len(t) <= blocks.MAX_SECTION_TEXT for t in texts(kwargs))

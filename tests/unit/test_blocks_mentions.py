@@ -10,7 +10,7 @@ import pytest
 
 from bot.digest import ChannelDigest, ChannelDigestItem, ChannelMatch, DigestItem, MemberDigest
 from bot.library import PaperView, SearchHit
-from bot.profile_view import DeliveryFailure, InterestView, PaperRef, ProfileView
+from bot.members import DeliveryFailure, InterestView, ProfileView
 from bot.slack import blocks
 from bot.store.history import LastDigest
 from tests.unit.test_blocks import WHEN, member
@@ -50,7 +50,7 @@ def search_results() -> blocks.Message:
     return blocks.search_results_message(NASTY, hits)
 
 
-def more_like_this() -> blocks.Message:  # as `command_handlers.more_like` builds it
+def more_like_this() -> blocks.Message:  # as `slash_command.more_like` builds it
     hits = [SearchHit(nasty_paper(n), 0.5) for n in (2, 3)]
     return blocks.search_results_message("", hits, title=f"More like “{NASTY} 1”")
 
@@ -58,8 +58,8 @@ def more_like_this() -> blocks.Message:  # as `command_handlers.more_like` build
 def profile() -> ProfileView:
     return ProfileView(
         member(),
-        [InterestView(1, NASTY, 2)],
-        [PaperRef(1, f"{NASTY} 1", "https://arxiv.org/abs/2406.00001")],
+        [InterestView(1, 1, NASTY, 2)],
+        [nasty_paper(1)],
         [NASTY],
         [NASTY],
         1,

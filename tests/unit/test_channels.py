@@ -47,17 +47,20 @@ def test_status_and_off_of_a_channel_that_never_had_a_digest(ctx: Context):
     [
         ("DU1", {}, "in the channel that should get the team digest"),
         ("", {}, "in the channel that should get the team digest"),
-        ("C7", {"time": "25:00"}, "unknown time '25:00'"),
-        ("C7", {"time": "9:30"}, "HH:MM on a 24-hour clock"),
-        ("C7", {"tz": "Mars/Base"}, "unknown time zone 'Mars/Base'"),
+        ("C7", {"time": "25:00"}, "“25:00” is not a time"),
+        ("C7", {"time": "9.30"}, "HH:MM on a 24-hour clock"),
+        ("C7", {"tz": "Mars/Base"}, "unknown time zone “Mars/Base”"),
         ("C7", {"tz": "../../etc/passwd"}, "unknown time zone"),
     ],
 )
 def test_refusals_are_value_errors_for_the_member(ctx: Context, channel_id, options, message):
-    with pytest.raises(channels.ChannelError, match=message.replace("(", r"\(")) as error:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):  # Channel/ScheduleError
         channels.enable_channel(ctx, "T1", channel_id, **options)
-    assert isinstance(error.value, ValueError)
     assert store.get_channel(ctx.db, "T1", channel_id) is None
+
+
+def test_channels_read_times_as_members_do(ctx: Context) -> None:
+    assert channels.enable_channel(ctx, "T1", "C7", time="9:30").delivery_time == "09:30"
 
 
 @pytest.mark.parametrize("call", [channels.disable_channel, channels.channel_status])

@@ -9,19 +9,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import bot.cli.digest
-import bot.cli.members
 from bot.cli import app
 from bot.context import Context
+from tests.cli import ContextRunner
 from tests.paper_files import CORPUS, add_papers
 
 
 @pytest.fixture
-def runner(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def runner(ctx: Context, tmp_path: Path) -> CliRunner:
     add_papers(ctx, tmp_path, CORPUS)
-    monkeypatch.setattr(bot.cli.members, "load_context", lambda: ctx)
-    monkeypatch.setattr(bot.cli.digest, "load_context", lambda: ctx)
-    return CliRunner()
+    return ContextRunner(ctx)
 
 
 def test_member_add_show_and_digest_json(runner: CliRunner) -> None:

@@ -17,8 +17,8 @@ from bot.digest import (
     build_member_digest,
     build_member_digests,
 )
+from bot.members import matching_profile
 from bot.models import utcnow
-from bot.profile_view import load_profile
 from bot.store import channels as channel_store
 from bot.store import members as member_store
 from bot.summaries import split_sentences
@@ -223,7 +223,7 @@ def test_similar_thumbs_up_count_as_one_group_and_unrelated_ones_stay_apart(ctx,
     for n in (0, 2, 3):  # one video paper, two protein papers
         members.record_feedback(ctx, T, U, ids[CORPUS[n]["title"]], "up")
     state = member_store.load_states(ctx.db, T, [U])[U]
-    sources = load_profile(ctx, state).sources
+    sources = matching_profile(ctx, state).sources
     assert [(s.kind, s.size) for s in sources] == [("liked", 1), ("liked_group", 2)]
     assert sources[1].ref in {ids[CORPUS[2]["title"]], ids[CORPUS[3]["title"]]}
     items = build_member_digest(ctx, T, U).items

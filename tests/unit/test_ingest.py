@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from bot.context import Context, build_context
-from bot.settings import Settings
+import jobs.ingest
+from bot.context import Context
 from bot.store import papers as paper_store
-from jobs import ingest_ahead
 from jobs.ingest import discover, ingest_paths, run
 from tests.fakes import FakeEmbedder
 
@@ -123,141 +121,134 @@ async def test_run_wraps_ingest_for_the_scheduler(ctx: Context, tmp_path: Path) 
     assert (await run(ctx)).new == 1
 
 
-def test_cli_ingest_json_and_missing_path(
-    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_ingest_json_and_missing_path(ctx: Context, tmp_path: Path) -> None:
     import bot.cli.ingest
     import bot.cli.search  # noqa: F401  (registers both commands)
     from bot.cli import app
 
-    monkeypatch.setattr("bot.cli.ingest.load_context", lambda: ctx)
-    monkeypatch.setattr(ctx.db, "dispose", lambda: None)
-    digest = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
-    result = CliRunner().invoke(app, ["ingest", str(digest), "--json"])
+    source = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
+    result = CliRunner().invoke(app, ["ingest", str(source), "--json"], obj=ctx)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["new"], data["duplicates"], data["failed"]) == (2, 0, 0)
     assert data["files"][0]["format"] == "jsonl"
-    missing = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope.jsonl")])
+    missing = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope.jsonl")], obj=ctx)
     assert missing.exit_code == 2
 
 
 def test_cli_ingest_reports_bad_lines_and_keeps_the_good_ones(
-    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ctx: Context, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     import bot.cli.ingest  # noqa: F401  (registers the command)
     from bot.cli import app
 
-    monkeypatch.setattr("bot.cli.ingest.load_context", lambda: ctx)
-    monkeypatch.setattr(ctx.db, "dispose", lambda: None)
-
-    def digest(name: str, first: int) -> Path:
+    def source(name: str, first: int) -> Path:
         lines = [json.dumps(_paper(first)), "{not json", json.dumps(_paper(first + 1))]
         lines += [json.dumps({"abstract": "no title"}), json.dumps(_paper(first + 2))]
         (path := tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
     expected = ["line 2: not valid JSON", "line 4: missing title"]
-    result = CliRunner().invoke(app, ["ingest", str(digest("a.jsonl", 1)), "--json"])
+    result = CliRunner().invoke(app, ["ingest", str(source("a.jsonl", 1)), "--json"], obj=ctx)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["new"], data["failed"]) == (3, 0)
     assert data["files"][0]["problems"] == expected and data["files"][0]["error"] is None
     assert f"a.jsonl: 2 problems: {'; '.join(expected)}" in caplog.text
-    table = CliRunner().invoke(app, ["ingest", str(digest("b.jsonl", 4))], env={"COLUMNS": "200"})
+    table = CliRunner().invoke(
+        app, ["ingest", str(source("b.jsonl", 4))], env={"COLUMNS": "200"}, obj=ctx
+    )
     assert table.exit_code == 0, table.output
     assert f"2 problems: {'; '.join(expected)}" in table.stdout
 
 
-def test_file_vanishing_after_hashing_is_not_remembered_as_failed(
+def test_file_vanishing_before_it_is_read_is_not_remembered_as_failed(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    digest = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
+    source = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
     hidden = tmp_path / "moved-away"
-    hash_file = ingest_ahead.content_hash
+    read = jobs.ingest.read_source_bytes
 
-    def hash_then_vanish(path: Path) -> str:
-        content_hash = hash_file(path)
-        path.rename(hidden)  # moved away before the file is read
-        return content_hash
+    def vanish_then_read(path: Path) -> bytes:
+        path.rename(hidden)  # moved away after it was listed, before it is read
+        return read(path)
 
-    monkeypatch.setattr(ingest_ahead, "content_hash", hash_then_vanish)
-    report = ingest_paths(ctx, [digest])
+    monkeypatch.setattr(jobs.ingest, "read_source_bytes", vanish_then_read)
+    report = ingest_paths(ctx, [source])
     assert report.failed == 1 and report.new == 0
     assert report.files[0].error == "a.jsonl: file disappeared (not found), will retry"
-    assert paper_store.find_digest_file(ctx.db, hash_file(hidden)) is None
+    assert paper_store.find_inbox_file(ctx.db, _sha256(hidden)) is None
     monkeypatch.undo()
-    hidden.rename(digest)  # back, unchanged
-    again = ingest_paths(ctx, [digest])
+    hidden.rename(source)  # back, unchanged
+    again = ingest_paths(ctx, [source])
     assert (again.new, again.failed) == (2, 0) and not again.files[0].skipped
 
 
-def test_file_rewritten_after_hashing_is_taken_as_it_is_next_scan(
+def test_a_file_is_remembered_by_the_bytes_that_were_parsed(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    digest = _jsonl(tmp_path / "a.jsonl", [_paper(1)])
-    hash_file = ingest_ahead.content_hash
-    first = hash_file(digest)
+    source = _jsonl(tmp_path / "a.jsonl", [_paper(1)])
+    first = _sha256(source)
+    read = jobs.ingest.read_source_bytes
 
-    def hash_then_rewrite(path: Path) -> str:
-        content_hash = hash_file(path)
-        if content_hash == first:
-            _jsonl(path, [_paper(1), _paper(2)])  # the download finished meanwhile
-        return content_hash
+    def read_then_rewrite(path: Path) -> bytes:
+        data = read(path)
+        _jsonl(path, [_paper(1), _paper(2)])  # the download finished meanwhile
+        return data
 
-    monkeypatch.setattr(ingest_ahead, "content_hash", hash_then_rewrite)
-    report = ingest_paths(ctx, [digest])
-    assert report.new == 0
-    assert report.files[0].error == "a.jsonl: file changed while it was being read, will retry"
-    assert paper_store.find_digest_file(ctx.db, first) is None
+    monkeypatch.setattr(jobs.ingest, "read_source_bytes", read_then_rewrite)
+    report = ingest_paths(ctx, [source])
+    assert report.new == 1 and report.failed == 0
+    recorded = paper_store.find_inbox_file(ctx.db, first)
+    assert recorded is not None and recorded.papers == 1  # the content read, under its hash
     monkeypatch.undo()
-    again = ingest_paths(ctx, [digest])
-    assert (again.new, again.failed) == (2, 0)
+    again = ingest_paths(ctx, [source])  # the finished file is new content: taken as it is
+    assert (again.new, again.duplicates, again.failed) == (1, 1, 0)
 
 
-@pytest.fixture
-def gpu_ctx(settings: Settings, embedder: FakeEmbedder) -> Iterator[Context]:
-    """A context whose model "runs on a GPU": ingest encodes the next files ahead."""
-    context = build_context(
-        settings.model_copy(update={"embedding_device": "cuda"}), embedder=embedder
-    )
-    yield context
-    context.db.dispose()
-
-
-def test_reading_ahead_keeps_file_order_failures_and_dedup(
-    gpu_ctx: Context, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+def test_a_run_keeps_file_order_failures_and_dedup(
+    ctx: Context, tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
-    encode = embedder.encode
-
-    def slow(texts: list[str], **kwargs: object) -> object:
-        time.sleep(0.05)  # like a GPU: the next files are read and guessed meanwhile
-        return encode(texts, **kwargs)
-
-    monkeypatch.setattr(embedder, "encode", slow)
     inbox = tmp_path / "inbox"
     _jsonl(inbox / "1.jsonl", [_paper(1), _paper(2)])
     (inbox / "2.jsonl").write_text("{not json\n")
     _jsonl(inbox / "3.jsonl", [_paper(2, upvotes=5), _paper(3)])
     _jsonl(inbox / "4.jsonl", [_paper(3), _paper(4)])
-    (inbox / "5.jsonl").write_bytes((inbox / "4.jsonl").read_bytes())  # a copy, same batch
-    report = ingest_paths(gpu_ctx)
+    (inbox / "5.jsonl").write_bytes((inbox / "4.jsonl").read_bytes())  # a copy, same run
+    report = ingest_paths(ctx)
     names = [Path(f.path).name for f in report.files]
     assert names == ["1.jsonl", "2.jsonl", "3.jsonl", "4.jsonl", "5.jsonl"]
     assert [(f.new, f.duplicates) for f in report.files] == [(2, 0), (0, 0), (1, 1), (1, 1), (0, 0)]
     assert (report.files[1].error or "").startswith("2.jsonl: ")
     assert report.files[4].skipped and report.failed == 1
-    assert sorted(r.title for r in paper_store.rows_after(gpu_ctx.db, 0)) == [
+    assert sorted(r.title for r in paper_store.rows_after(ctx.db, 0)) == [
         f"Paper number {n}" for n in (1, 2, 3, 4)
     ]
     assert sorted(embedder.encoded_texts) == [
         f"Paper number {n}. Abstract {n} words." for n in (1, 2, 3, 4)
     ]
-    assert len(gpu_ctx.library) == 4
+    assert len(ctx.library) == 4
 
 
-def test_paper_guessed_known_is_embedded_when_its_earlier_file_fails(
-    gpu_ctx: Context, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+def test_the_files_of_a_run_are_encoded_in_one_call(
+    ctx: Context, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encode, calls = embedder.encode, []
+
+    def counted(texts: list[str], **kwargs: object) -> object:
+        calls.append(list(texts))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", counted)
+    first = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
+    second = _jsonl(tmp_path / "b.jsonl", [_paper(2), _paper(3)])
+    report = ingest_paths(ctx, [first, second])
+    assert [(f.new, f.duplicates) for f in report.files] == [(2, 0), (1, 1)]
+    assert len(calls) == 1 and len(calls[0]) == 3
+
+
+def test_a_model_crash_fails_its_files_and_a_rerun_stores_them(
+    ctx: Context, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encode, calls = embedder.encode, []
 
@@ -270,14 +261,24 @@ def test_paper_guessed_known_is_embedded_when_its_earlier_file_fails(
     monkeypatch.setattr(embedder, "encode", first_call_crashes)
     first = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
     second = _jsonl(tmp_path / "b.jsonl", [_paper(2), _paper(3)])
-    report = ingest_paths(gpu_ctx, [first, second])
-    assert "model crashed" in (report.files[0].error or "") and report.files[1].error is None
-    assert (report.files[1].new, report.files[1].duplicates) == (2, 0)
-    text = "Paper number {0}. Abstract {0} words.".format
-    assert calls[1:] == [[text(3)], [text(2)]]  # b's guess left out a's paper 2; stored later
-    assert sorted(r.title for r in paper_store.rows_after(gpu_ctx.db, 0)) == [
-        "Paper number 2",
-        "Paper number 3",
-    ]
-    again = ingest_paths(gpu_ctx, [first])
-    assert (again.new, again.duplicates, again.failed) == (1, 1, 0)
+    report = ingest_paths(ctx, [first, second])
+    assert all("will retry (RuntimeError: model crashed)" in (f.error or "") for f in report.files)
+    assert paper_store.rows_after(ctx.db, 0) == []
+    again = ingest_paths(ctx, [first, second])
+    assert [(f.new, f.duplicates, f.error) for f in again.files] == [(2, 0, None), (1, 1, None)]
+
+
+def test_a_paper_a_file_left_for_a_later_file_is_still_embedded(
+    ctx: Context, tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    """An earlier file's copy has no abstract, a later one has: the first copy is stored
+    (its text is what gets embedded), the later one is a duplicate."""
+    first = _jsonl(tmp_path / "a.jsonl", [_paper(1, abstract="")])
+    second = _jsonl(tmp_path / "b.jsonl", [_paper(1), _paper(2)])
+    report = ingest_paths(ctx, [first, second])
+    assert [(f.new, f.duplicates) for f in report.files] == [(1, 0), (1, 1)]
+    assert sorted(embedder.encoded_texts) == ["Paper number 1", "Paper number 2. Abstract 2 words."]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from bot.context import Context
 from bot.library import EmptyQueryError, Library
 from bot.models import PaperRow, utcnow
-from bot.papers import Paper
-from bot.store import papers as paper_store
+from bot.paper import Paper
+from bot.store.papers import InboxRecord
+from jobs.ingest import store_papers
+from tests.cli import ContextRunner
 from tests.fakes import FakeEmbedder
 
 PAPERS = [
@@ -42,15 +43,7 @@ PAPERS = [
 
 
 def _ingest(ctx: Context, papers: list[Paper], content_hash: str = "h") -> list[int]:
-    return paper_store.save_digest(
-        ctx.db,
-        papers,
-        model=ctx.embedder.name,
-        encode=ctx.embedder.encode,
-        content_hash=content_hash,
-        path="p",
-        format="jsonl",
-    ).new_ids
+    return store_papers(ctx, papers, record=InboxRecord(content_hash, "p", "jsonl")).new_ids
 
 
 @pytest.fixture
@@ -116,12 +109,19 @@ def test_similar_vectors_and_papers(library: Library) -> None:
         library.vectors([99])
 
 
-def test_embed_caches_in_the_database(ctx: Context, embedder: FakeEmbedder) -> None:
+def test_embed_stores_only_when_asked_and_caches_in_memory(
+    ctx: Context, embedder: FakeEmbedder
+) -> None:
     first = ctx.library.embed(["graph networks", "graph networks", "protein folding"])
     assert embedder.encoded_texts == ["graph networks", "protein folding"]
-    again = Library(ctx.db, embedder).embed(["protein folding", "graph networks"])
+    ctx.library.embed(["protein folding"])  # the process cache: not encoded again
     assert embedder.encoded_texts == ["graph networks", "protein folding"]
-    np.testing.assert_array_equal(again, first[[2, 0]])
+    other = Library(ctx.db, embedder)  # another process: nothing was stored
+    other.embed(["protein folding"], store=True)
+    assert embedder.encoded_texts == ["graph networks", "protein folding", "protein folding"]
+    again = Library(ctx.db, embedder).embed(["protein folding"])
+    assert embedder.encoded_texts[-1:] == ["protein folding"] and len(embedder.encoded_texts) == 3
+    np.testing.assert_array_equal(again, first[[2]])
     assert ctx.library.embed([]).shape == (0, embedder.dim)
 
 
@@ -143,9 +143,7 @@ def test_cli_search_json_and_errors(
     import bot.cli.search  # noqa: F401  (registers both commands)
     from bot.cli import app
 
-    monkeypatch.setattr("bot.cli.search.load_context", lambda: ctx)
-    monkeypatch.setattr(ctx.db, "dispose", lambda: None)
-    runner = CliRunner()
+    runner = ContextRunner(ctx)
     result = runner.invoke(app, ["search", "MoIE", "--limit", "2", "--json"])
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)

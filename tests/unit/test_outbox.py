@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.db import Database
 from bot.store import outbox
+from bot.store.outbox import OutboxPayload
 
 NOW = datetime(2026, 11, 26, 8, 0)
 LEASE = timedelta(minutes=5)
@@ -25,7 +26,7 @@ def db(database_url: str) -> Database:
 def add(db: Database, key: str = "dm:T1:U1:2026-11-26", **kwargs: object) -> int | None:
     fields: dict = {"kind": "dm", "recipient": "U1", "period": "2026-11-26", "now": NOW}
     fields.update(kwargs)
-    return outbox.enqueue(db, key=key, payload={"text": "hi", "paper_ids": [1, 2]}, **fields)
+    return outbox.enqueue(db, key=key, payload=OutboxPayload("hi", paper_ids=[1, 2]), **fields)
 
 
 def test_second_insert_for_the_same_key_is_a_no_op(db: Database) -> None:
@@ -53,7 +54,7 @@ def test_claim_takes_due_pending_rows_once(db: Database) -> None:
     claimed = outbox.claim_next(db, worker="w1", now=NOW, lease=LEASE)
     assert claimed is not None and claimed.id == row_id
     assert claimed.attempts == 1 and not claimed.recovered
-    assert claimed.payload["paper_ids"] == [1, 2]
+    assert claimed.payload.paper_ids == [1, 2]
     assert outbox.claim_next(db, worker="w2", now=NOW + timedelta(minutes=1), lease=LEASE) is None
 
 

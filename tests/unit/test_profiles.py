@@ -11,7 +11,6 @@ from bot.profiles import (
     ProfileError,
     liked_groups,
     liked_vectors,
-    normalize_days,
     query_text,
     validate_interest,
     validate_settings,
@@ -89,16 +88,8 @@ def test_settings_validation_normalizes_and_explains() -> None:
         ({"threshold": 1.5}, "between 0 and 1"),
         ({"colour": "red"}, "unknown setting"),
     ]:
-        with pytest.raises(ProfileError, match=message):
+        with pytest.raises(ValueError, match=message):  # ProfileError or ScheduleError
             validate_settings(changes)
-
-
-def test_days_shortcuts() -> None:
-    assert normalize_days("weekdays") == "mon,tue,wed,thu,fri"
-    assert normalize_days(["sat", "sunday"]) == "sat,sun"
-    assert normalize_days("daily").count(",") == 6
-    with pytest.raises(ProfileError, match="at least one day"):
-        normalize_days(" , ")
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:

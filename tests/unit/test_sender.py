@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.context import Context
 from bot.slack.sender import EVENT_TYPE, Sender
 from bot.store import outbox
+from bot.store.outbox import OutboxPayload
 from tests.clock import FakeClock, until
 from tests.fake_slack import FakeSlack
 
@@ -38,7 +39,7 @@ def enqueue(
         kind=kind,
         recipient=recipient,
         period="2023-11-14",
-        payload={"text": "3 papers", "blocks": [], "paper_ids": []},
+        payload=OutboxPayload("3 papers"),
         now=clock.now(),
     )
     assert row_id is not None

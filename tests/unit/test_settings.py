@@ -37,10 +37,16 @@ def test_defaults_run_offline_on_the_bundled_model() -> None:
 
 def test_env_file_is_read(tmp_path: Path) -> None:
     env = tmp_path / ".env"
-    env.write_text("DIGEST_INBOX=/srv/inbox\nSLACK_API_URL=http://127.0.0.1:9/api\n")
+    env.write_text("INBOX_DIR=/srv/inbox\nSLACK_API_URL=http://127.0.0.1:9/api\n")
     settings = Settings(_env_file=env)
-    assert settings.digest_inbox == Path("/srv/inbox")
+    assert settings.inbox_dir == Path("/srv/inbox")
     assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_the_old_name_of_the_inbox_setting_is_still_read(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DIGEST_INBOX=/srv/old-inbox\n")
+    assert Settings(_env_file=env).inbox_dir == Path("/srv/old-inbox")
 
 
 @pytest.mark.parametrize(

@@ -9,21 +9,16 @@ import numpy as np
 import pytest
 
 from bot.context import Context
-from bot.papers import Paper
+from bot.paper import Paper
 from bot.store import papers as paper_store
+from bot.store.papers import InboxRecord, MissingVectors
+from jobs.ingest import store_papers
 from tests.fakes import FakeEmbedder
 
 
 def _save(ctx: Context, papers: list[Paper], content_hash: str = "h") -> paper_store.SaveResult:
-    return paper_store.save_digest(
-        ctx.db,
-        papers,
-        model=ctx.embedder.name,
-        encode=ctx.embedder.encode,
-        content_hash=content_hash,
-        path=f"{content_hash}.jsonl",
-        format="jsonl",
-    )
+    record = InboxRecord(content_hash, f"{content_hash}.jsonl", "jsonl")
+    return store_papers(ctx, papers, record=record)
 
 
 def _stored(ctx: Context) -> list:
@@ -88,37 +83,45 @@ def test_later_digest_enriches_without_reembedding(ctx: Context, embedder: FakeE
 
 
 def test_text_embedded_before_is_not_embedded_again(ctx: Context, embedder: FakeEmbedder) -> None:
-    ctx.library.embed(["Zeta. Known text."])
+    ctx.library.embed(["Zeta. Known text."], store=True)
     _save(ctx, [Paper("Zeta", "Known text.")])
     assert embedder.encoded_texts == ["Zeta. Known text."]
 
 
-def test_digest_file_records(ctx: Context) -> None:
+def test_inbox_file_records(ctx: Context) -> None:
     _save(ctx, [Paper("Eta", "x"), Paper("eta", "y")], "okhash")
-    paper_store.record_failed_file(
-        ctx.db, content_hash="badhash", path="b", format=None, error="empty file"
-    )
-    ok = paper_store.find_digest_file(ctx.db, "okhash")
-    bad = paper_store.find_digest_file(ctx.db, "badhash")
+    paper_store.record_failed_file(ctx.db, InboxRecord("badhash", "b", ""), error="empty file")
+    ok = paper_store.find_inbox_file(ctx.db, "okhash")
+    bad = paper_store.find_inbox_file(ctx.db, "badhash")
     assert ok is not None and (ok.status, ok.papers, ok.new, ok.duplicates) == ("ok", 2, 1, 1)
     assert bad is not None and (bad.status, bad.error) == ("failed", "empty file")
-    assert paper_store.find_digest_file(ctx.db, "unknown") is None
+    assert paper_store.find_inbox_file(ctx.db, "unknown") is None
+
+
+def test_the_store_never_encodes_and_refuses_a_new_paper_without_a_vector(
+    ctx: Context, embedder: FakeEmbedder
+) -> None:
+    papers = [Paper("Iota", "About iota.")]
+    assert paper_store.texts_to_embed(ctx.db, [papers], model=embedder.name) == [
+        "Iota. About iota."
+    ]
+    with pytest.raises(MissingVectors) as missing:
+        paper_store.save_papers(ctx.db, papers, model=embedder.name, vectors={})
+    assert missing.value.texts == ["Iota. About iota."] and _stored(ctx) == []
+    vectors = dict(zip(missing.value.texts, embedder.encode(missing.value.texts), strict=True))
+    saved = paper_store.save_papers(ctx.db, papers, model=embedder.name, vectors=vectors)
+    assert (
+        len(saved.new_ids) == 1
+        and paper_store.texts_to_embed(ctx.db, [papers], model=embedder.name) == []
+    )
 
 
 def test_dry_run_writes_and_embeds_nothing(ctx: Context, embedder: FakeEmbedder) -> None:
-    result = paper_store.save_digest(
-        ctx.db,
-        [Paper("Theta", "x")],
-        model=embedder.name,
-        encode=embedder.encode,
-        content_hash="d",
-        path="d",
-        format="jsonl",
-        dry_run=True,
-    )
+    record = InboxRecord("d", "d", "jsonl")
+    result = store_papers(ctx, [Paper("Theta", "x")], record=record, dry_run=True)
     assert len(result.new_ids) == 1
     assert embedder.encoded_texts == [] and _stored(ctx) == []
-    assert paper_store.find_digest_file(ctx.db, "d") is None
+    assert paper_store.find_inbox_file(ctx.db, "d") is None
 
 
 def test_count_papers_counts_stored_papers_once(ctx: Context) -> None:

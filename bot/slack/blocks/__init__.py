@@ -15,7 +15,7 @@ from bot.slack.blocks.home import (
     settings_from_state,
     settings_modal,
 )
-from bot.slack.blocks.papers import (
+from bot.slack.blocks.messages import (
     channel_digest_message,
     member_digest_message,
     paper_actions,

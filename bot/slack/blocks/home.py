@@ -25,7 +25,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.profiles import DAYS
+from bot.members import MemberSettings, ProfileView
+from bot.schedule import DAYS
 from bot.slack.blocks import ids
 from bot.slack.blocks.text import escaped, mrkdwn, plain
 
@@ -35,16 +36,9 @@ MAX_LISTED = 25  # per list: 3 lists x 25 + the fixed blocks stay under 100
 _OPTIONS = {"popularity_boost": "Boost popular papers (upvotes)", "paused": "Pause my digest"}
 
 
-def home_view(profile: Any, *, notice: str | None = None) -> View:
-    """The Home tab: schedule, pause, interests, seeds, mutes, feedback, failures.
-
-    Args:
-        profile: a `bot.members.ProfileView`.
-        notice: a member-facing message to show on top (e.g. why the last change failed).
-
-    Returns:
-        The `home` view to publish.
-    """
+def home_view(profile: ProfileView, *, notice: str | None = None) -> View:
+    """The Home tab: schedule, pause, interests, seeds, mutes, feedback, failures, with
+    `notice` (e.g. why the last change was refused) on top."""
     m = profile.member
     blocks: list[Block] = [HeaderBlock(text=plain("📰 Your paper alerts"))]
     if notice:
@@ -103,7 +97,7 @@ def _when(at: datetime) -> str:
     return at.strftime("%a %-d %b %H:%M UTC")
 
 
-def _feedback_row(profile: Any) -> SectionBlock:
+def _feedback_row(profile: ProfileView) -> SectionBlock:
     last = profile.last_digest
     digest = "none yet"
     if last is not None:
@@ -143,15 +137,9 @@ def add_interest_modal() -> View:
     )
 
 
-def settings_modal(member: Any) -> View:
-    """The settings modal, prefilled from a `MemberView` (block ids = setting names).
-
-    Args:
-        member: the member's current settings (time zone already defaulted from Slack).
-
-    Returns:
-        The modal view (callback `MODAL_SETTINGS`).
-    """
+def settings_modal(member: MemberSettings) -> View:
+    """The settings modal (callback `MODAL_SETTINGS`, block ids = setting names), prefilled
+    with the member's settings (time zone already defaulted from Slack)."""
     days = [Option(value=d, label=d.capitalize()) for d in DAYS]
     picked = [o for o in days if o.value in member.days] or None
     flags = [Option(value=k, label=v) for k, v in _OPTIONS.items()]

@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
+from bot.channels import ChannelState
+from bot.members import ProfileView
 from bot.slack.blocks.text import (
     MAX_FALLBACK_TEXT,
     MAX_SECTION_TEXT,
@@ -69,15 +71,9 @@ def error_message(text: str) -> Message:
     return Message(body, [SectionBlock(text=mrkdwn(body))])
 
 
-def interests_message(profile: Any) -> Message:
-    """The numbered interests with what each brought in the last week, plus seeds and mutes.
-
-    Args:
-        profile: a `bot.members.ProfileView`.
-
-    Returns:
-        The ephemeral reply to `/papers interests`.
-    """
+def interests_message(profile: ProfileView) -> Message:
+    """The reply to `/papers interests`: the numbered interests with what each brought in
+    the last week, plus seeds and mutes."""
     if not profile.interests:
         return notice("You don't follow anything yet. Try `/papers follow diffusion for video`.")
     lines = [
@@ -108,12 +104,8 @@ def _packed(lines: list[str]) -> list[str]:
     return texts
 
 
-def channel_status_message(channel: Any) -> Message:
-    """Whether this channel gets a digest, when, and when the next one is.
-
-    Args:
-        channel: a `bot.channels.ChannelState`.
-    """
+def channel_status_message(channel: ChannelState) -> Message:
+    """Whether this channel gets a digest, when, and when the next one is."""
     if not channel.enabled and channel.stopped_by:
         return notice(
             "This channel's paper digest stopped: Slack said `{}` when I posted. Invite me "

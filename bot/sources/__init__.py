@@ -1,0 +1,96 @@
+"""Source parsing: detect a file's format from its content, then parse it into `Paper`s.
+
+One module per format (`hf_text`, `hf_json`, `arxiv`, `jsonl`, `csvfile`), each a pure
+`parse(text, *, source) -> ParseResult`; `detect` picks one, `reader` turns a file into
+text. A file that cannot be used at all raises `ParseError` (one line; `FileUnavailable`
+when it could not even be read); a bad record in a usable file becomes a line in
+`ParseResult.problems` and the rest is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.sources import arxiv, csvfile, hf_json, hf_text, jsonl
+from bot.sources.base import FileUnavailable, ParseError, ParseResult
+from bot.sources.detect import detect_format
+from bot.sources.reader import DEFAULT_MAX_BYTES, decode_bytes, read_source, read_source_bytes
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FORMATS",
+    "FileUnavailable",
+    "ParseError",
+    "ParseResult",
+    "decode_bytes",
+    "detect_format",
+    "parse_file",
+    "parse_text",
+    "read_source",
+    "read_source_bytes",
+]
+
+FORMATS = ("hf-text", "hf-json", "arxiv", "jsonl", "csv")
+
+_PARSERS: dict[str, Callable[..., ParseResult]] = {
+    hf_text.FORMAT: hf_text.parse,
+    hf_json.FORMAT: hf_json.parse,
+    arxiv.FORMAT: arxiv.parse,
+    jsonl.FORMAT: jsonl.parse,
+    csvfile.FORMAT: csvfile.parse,
+}
+
+
+def _check_format(format: str) -> None:
+    if format != "auto" and format not in _PARSERS:
+        expected = ", ".join(("auto", *FORMATS))
+        raise ParseError(f"unknown format {format!r} (expected one of {expected})")
+
+
+def parse_text(text: str, *, format: str = "auto", source: str | None = None) -> ParseResult:
+    """Parse a source's text.
+
+    Args:
+        text: the decoded file (any line endings).
+        format: one of `FORMATS`, or "auto" to detect it from the content.
+        source: the file's name: stored on each paper, and a hint for detection.
+
+    Returns:
+        The format used, the papers in file order, and the problems of skipped records.
+
+    Raises:
+        ParseError: unknown format, unusable text, or no papers found.
+    """
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ParseError("empty file")
+    _check_format(format)
+    if format == "auto":
+        format = detect_format(text, source)
+    result = _PARSERS[format](text, source=source)
+    if not result.papers:
+        detail = f" ({len(result.problems)} problems, first: {result.problems[0]})"
+        raise ParseError(f"no papers found in {format} source{detail if result.problems else ''}")
+    return result
+
+
+def parse_file(
+    path: Path, *, format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES
+) -> ParseResult:
+    """Read, decode and parse a source file.
+
+    Args:
+        path: the file.
+        format: one of `FORMATS`, or "auto".
+        max_bytes: files larger than this are refused.
+
+    Returns:
+        The parse result; each paper's `source` is the file's name.
+
+    Raises:
+        ParseError: the file is unusable (see `read_source` and `parse_text`).
+    """
+    _check_format(format)
+    path = Path(path)
+    return parse_text(read_source(path, max_bytes=max_bytes), format=format, source=path.name)

@@ -1,0 +1,162 @@
+"""What every source parser shares: the error, the result, and small text/date/author helpers.
+
+Parsers are pure functions over text; they turn whatever a format calls its fields into the
+same cleaned values (single-spaced text, `date`, a tuple of author names) through these
+helpers, so two formats describing one paper produce equal `Paper` values.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.paper import Paper
+
+__all__ = [
+    "FileUnavailable",
+    "ParseError",
+    "ParseResult",
+    "clean_text",
+    "month_number",
+    "parse_date",
+    "split_authors",
+    "strip_html",
+]
+
+_TAG = re.compile(r"<[^>]+>")
+_AUTHOR_SEP = re.compile(r"\s*[;,]\s*|\s+and\s+")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})")
+
+
+class ParseError(ValueError):
+    """A whole source file is unusable; `str(error)` is one line naming the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(" ".join(reason.split()))
+
+
+class FileUnavailable(ParseError):
+    """The file could not be read at all (gone, a folder, no permission): not its content's
+    fault, so ingest retries it on the next scan instead of remembering it as failed."""
+
+
+@dataclass
+class ParseResult:
+    """The papers one source yielded, its format, and per-record problems that were skipped."""
+
+    format: str
+    papers: list[Paper]
+    problems: list[str] = field(default_factory=list)
+
+
+def clean_text(text: object) -> str:
+    """Collapse all whitespace runs (newlines, tabs, NBSP) to single spaces.
+
+    Args:
+        text: any value; None becomes "".
+
+    Returns:
+        The stripped, single-spaced string.
+    """
+    if text is None:
+        return ""
+    # str.split() splits on exactly what `\s` matches (str.isspace), at a sixth of the cost
+    return " ".join(str(text).split())
+
+
+def strip_html(text: str) -> str:
+    """Plain text from an HTML fragment such as an Atom summary: tags dropped, entities decoded.
+
+    Args:
+        text: the fragment.
+
+    Returns:
+        The cleaned, single-spaced text.
+    """
+    return clean_text(html.unescape(_TAG.sub(" ", text)))
+
+
+def month_number(name: str) -> int | None:
+    """1–12 for an English month name or abbreviation ("Feb", "February"), else None."""
+    return _MONTHS.get(name.lower().rstrip("."))
+
+
+def parse_date(value: object) -> date | None:
+    """A calendar date from the shapes sources use.
+
+    Args:
+        value: ISO date or datetime ("2024-02-21", "2024-02-21T08:00:00.000Z"),
+            "Feb 21, 2024", "21 February 2024", a `date`/`datetime`, or None.
+
+    Returns:
+        The date, or None when the value is empty or unreadable.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean_text(value)
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    match = _MONTH_DAY_YEAR.search(text)
+    if match:
+        month, day, year = month_number(match[1]), int(match[2]), int(match[3])
+    else:
+        parts = text.replace(",", " ").split()
+        if len(parts) != 3 or not (parts[0].isdigit() and parts[2].isdigit()):
+            return None
+        month, day, year = month_number(parts[1]), int(parts[0]), int(parts[2])
+    if month is None:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def split_authors(value: object) -> tuple[str, ...]:
+    """Author names from a list of names or `{"name": ...}` objects, or an "A, B; C" string.
+
+    Args:
+        value: the authors field as a source gives it.
+
+    Returns:
+        Cleaned, non-empty names in order.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[object] = list(_AUTHOR_SEP.split(value))
+    elif isinstance(value, list | tuple):
+        items = [item.get("name") if isinstance(item, dict) else item for item in value]
+    else:
+        return ()
+    names = (clean_text(item) for item in items if item is not None)
+    return tuple(name for name in names if name)
