@@ -236,7 +236,7 @@ def run(report: Report) -> None:
         "from a generator process of its own (requests signed beforehand) on the same cores; "
         "empty library, so each search costs its query embedding but ranks nothing. Slack "
         f"allows 3 s; the target is {TARGET_P99_MS:.0f} ms. Listener work runs through "
-        "`AckFirst` (bot/slack/common.py): at most 2 items at once, each started only while "
+        "`AckFirst` (bot/slack/ack_first.py): at most 2 items at once, each started only while "
         "no request awaits its ack (or after 0.25 s); and once the model and index are loaded "
         "at start-up the heap is frozen (`gc.freeze`), since a full collection over the "
         "model's ~500k objects pauses the loop ~0.25 s. Before both (work straight to "

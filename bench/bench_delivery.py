@@ -2,7 +2,7 @@
 
 `bench_matching` times the matrix product alone; a round also loads every member's profile,
 the window's papers, each interest line's BM25 coverage, picks summary sentences and builds
-the Block Kit message (`jobs.deliver.prepare`, nothing written or sent). Members get 1–3
+the Block Kit message (`jobs.deliver.build_due`, nothing written or sent). Members get 1–3
 interest lines from a pool of research topics; 1,000 new papers; SQLite; the hashing
 `FakeEmbedder` stands in for the model (whose cost is per distinct text, cached), so the
 figure is the digest machinery's own.
@@ -71,18 +71,21 @@ def _members(ctx: Context, count: int, rng: random.Random) -> None:
         ]
         session.add_all(rows)
         session.flush()
+        texts = set()
         for row in rows:
             for _ in range(rng.randint(1, 3)):
                 text = " ".join(rng.sample(WORDS, 3))
                 session.add(Interest(member_id=row.id or 0, text=text))
+                texts.add(text)
         session.commit()
+    ctx.library.embed(sorted(texts), store=True)  # as `bot.members.follow` stores them
 
 
 def _round(ctx: Context) -> tuple[float, int]:
     client = AsyncWebClient(token="xoxb-bench", base_url="http://127.0.0.1:9/")
     now = utcnow() + timedelta(minutes=1)
     with timed() as elapsed:
-        planned = asyncio.run(deliver.prepare(ctx, client, now=now, force=True))
+        planned = asyncio.run(deliver.build_due(ctx, client, now=now, force=True))
         seconds = elapsed()
     return seconds, sum(1 for p in planned if p.payload.get("paper_ids"))
 
@@ -110,7 +113,7 @@ def run(report: Report) -> None:
         )
     report.note(
         SECTION,
-        f"`jobs.deliver.prepare` (force) over members in batches of {deliver.MEMBER_BATCH:,} "
+        f"`jobs.deliver.build_due` (force) over members in batches of {deliver.MEMBER_BATCH:,} "
         "per workspace: one load of the window's papers and one `bot.matcher.match` per "
         "batch, then per member its BM25 coverage, summary sentences (embedded once per "
         "paper per batch) and message. Before batching, each member's digest loaded the "

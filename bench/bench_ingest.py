@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bench.common import Report, timed
 from bot.context import build_context
-from bot.sources import parse_file
 from bot.embedder import SentenceTransformerEmbedder
 from bot.paper import Paper
 from bot.settings import Settings
+from bot.sources import parse_file
 from jobs.ingest import ingest_paths
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

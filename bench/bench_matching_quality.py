@@ -27,12 +27,12 @@ from sklearn.svm import LinearSVC
 
 from bench.common import Figure, Report
 from bench.liked_quality import DRAWS, LIKES, run_liked
-from bot.sources import parse_file
 from bot.embedder import SentenceTransformerEmbedder
 from bot.lexical import LexicalIndex
 from bot.matcher import LEXICAL_WEIGHT, MemberVectors, lexical_bonus, match
 from bot.paper import Paper
 from bot.settings import Settings
+from bot.sources import parse_file
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SECTION = "Matching quality"

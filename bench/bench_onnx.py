@@ -15,8 +15,8 @@ from pathlib import Path
 
 from bench.bench_retrieval_quality import SEEDS, _known_items, _scores, abstract_index
 from bench.common import Figure, Report, timed
-from bot.sources import parse_file
 from bot.embedder import SentenceTransformerEmbedder
+from bot.sources import parse_file
 
 SECTION = "ONNX backend (EMBEDDING_BACKEND=onnx) vs torch"
 ROUNDS = 5

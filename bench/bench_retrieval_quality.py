@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import Figure, Report
-from bot.sources import parse_file
 from bot.embedder import Embedder, SentenceTransformerEmbedder
 from bot.index import PaperIndex, Ranking
 from bot.paper import Paper
+from bot.sources import parse_file
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SECTION = "Retrieval quality (title → abstract, seeds)"

@@ -6,7 +6,7 @@ Not part of `make bench` (this machine has no GPU). Run on a machine that has on
 
 It writes a synthetic archive of distinct papers as JSONL digests, ingests them through
 `jobs.ingest.ingest_paths` (parse → dedup → embed → store, one transaction per file), each
-time into a fresh database: with the 1 ms GIL switch of `short_gil_slices` and no serving
+time into a fresh database: with the 1 ms GIL switch `paperboy run` sets and no serving
 index; as `paperboy run`'s scheduler does (1 ms switch, serving index built too); and as
 `paperboy ingest` does (Python's default switch, no serving index). On the same texts in the
 same run it times raw `model.encode` as the baseline. The figures are copied into
@@ -54,7 +54,7 @@ def main() -> None:
 
     import torch
 
-    from bot.cli.common import GIL_SWITCH_SECONDS, short_gil_slices
+    from bot.cli.serve import GIL_SWITCH_SECONDS
     from bot.context import build_context
     from bot.settings import Settings
     from jobs.ingest import ingest_paths
@@ -91,7 +91,7 @@ def main() -> None:
     raw_seconds = time.perf_counter() - started
 
     default_switch = sys.getswitchinterval()
-    short_gil_slices()  # as `paperboy run` does
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as `paperboy run` does
     started = time.perf_counter()
     report = ingest_paths(ctx, [work], index=False)
     short_seconds = time.perf_counter() - started

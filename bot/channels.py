@@ -60,18 +60,11 @@ def enable_channel(
     tz: str | None = None,
     now: datetime | None = None,
 ) -> ChannelState:
-    """Switch the channel's digest on, optionally at a new time or in a new zone.
+    """Switch the channel's digest on, optionally at a new time or in a new zone, and return
+    its state after the change.
 
-    Args:
-        ctx: the process context.
-        team_id: the workspace.
-        channel_id: a public or private channel (not a DM).
-        time: a time of day ("9:30", "09:30"); None keeps the stored (or default) time.
-        tz: an IANA zone such as "Europe/Paris"; None keeps the stored one.
-        now: naive UTC "now" for the next digest (tests).
-
-    Returns:
-        The channel's state after the change.
+    `time` is a time of day ("9:30", "09:30") and `tz` an IANA zone such as "Europe/Paris";
+    None keeps the stored (or default) value. `now` (naive UTC; tests) dates the next digest.
 
     Raises:
         ChannelError: a DM.
@@ -90,10 +83,8 @@ def enable_channel(
 def disable_channel(
     ctx: Context, team_id: str, channel_id: str, *, now: datetime | None = None
 ) -> ChannelState:
-    """Switch the channel's digest off (its settings are kept for the next `on`).
-
-    Returns:
-        The channel's state after the change.
+    """Switch the channel's digest off (its settings are kept for the next `on`) and return
+    its state after the change.
 
     Raises:
         ChannelError: `channel_id` is a DM.
@@ -108,10 +99,8 @@ def disable_channel(
 def channel_status(
     ctx: Context, team_id: str, channel_id: str, *, now: datetime | None = None
 ) -> ChannelState:
-    """Whether the channel gets a digest, when, and when the next one is due.
-
-    Returns:
-        The channel's state (off with the defaults when it never had a digest).
+    """Whether the channel gets a digest, when, and when the next one is due (off, with the
+    defaults, when it never had a digest).
 
     Raises:
         ChannelError: `channel_id` is a DM.

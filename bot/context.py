@@ -31,13 +31,9 @@ def build_context(
 ) -> Context:
     """Wire the process's dependencies from settings.
 
-    Args:
-        settings: the configuration.
-        embedder: a replacement embedder (tests); default is the configured model, lazy.
-        create_tables: create missing tables (SQLite convenience; PostgreSQL uses migrations).
-
-    Returns:
-        A ready `Context`; the library loads vectors from the database on first use.
+    `embedder` replaces the configured model (tests; the default loads lazily);
+    `create_tables` creates missing tables (a SQLite convenience; PostgreSQL uses migrations).
+    The library loads its vectors from the database on first use.
     """
     db = Database(settings.database_url)
     if create_tables:

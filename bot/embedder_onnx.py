@@ -6,7 +6,7 @@ TorchScript exporter, which needs the `onnx` package) into a cache folder beside
 in site-packages, which may be read-only. Later processes load `model.onnx`, the saved
 tokenizer and `paperboy-onnx.json` from there without exporting again. Inference is
 tokenise → ONNX Runtime → mean/CLS pooling → L2 normalisation in numpy, the same pipeline
-sentence-transformers runs with torch (cosine ≥ 0.9999 to the torch vectors).
+sentence-transformers runs with torch.
 
 sentence-transformers' own `backend="onnx"` is not used: it needs `optimum-onnx`, whose only
 release pins transformers < 4.58 and does not import with transformers 5.
@@ -65,12 +65,8 @@ def require_onnxruntime() -> None:
 
 
 def onnx_model_dir(root: Path, model_name: str) -> Path:
-    """The folder the export of `model_name` lives in: `<root>/<slug>-onnx`.
-
-    Args:
-        root: `EMBEDDING_ONNX_DIR`.
-        model_name: the configured model name (`bundled:all-MiniLM-L6-v2`, a hub name or path).
-    """
+    """The folder the export of `model_name` (`bundled:all-MiniLM-L6-v2`, a hub name or path)
+    lives in: `<root>/<slug>-onnx`, `root` being `EMBEDDING_ONNX_DIR`."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name.removeprefix("bundled:")).strip("._")
     return root / f"{slug or 'model'}-onnx"
 
@@ -98,15 +94,9 @@ def export_onnx(model: SentenceTransformer, source: str, target: Path) -> Path:
     """Export a loaded sentence-transformers model to `target` unless already there.
 
     The export is written to a temporary sibling folder and renamed into place, so a
-    process never loads a half-written model and concurrent exports do not clash.
-
-    Args:
-        model: the torch model (Transformer → Pooling (mean or cls) [→ Normalize]).
-        source: where `model` was loaded from; a different source re-exports.
-        target: the export folder (created).
-
-    Returns:
-        `target`.
+    process never loads a half-written model and concurrent exports do not clash. `model`
+    is Transformer → Pooling (mean or cls) [→ Normalize]; `source` is where it was loaded
+    from (a different source re-exports). Returns `target`, created if need be.
 
     Raises:
         ValueError: the model's modules are not a plain transformer + mean/CLS pooling.

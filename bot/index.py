@@ -130,10 +130,10 @@ class PaperIndex:
     def _dense_half(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> Ranking:
         """Dense top `k` for large indexes: a float16 scan picks candidates, float32 ranks them.
 
-        Scanning 1M × 384 float32 rows reads 1.5 GB per query (≈ 130 ms on two cores); torch's
-        float16 matrix-vector product reads half and runs about 3× faster. Its scores are off
-        by ~1e-3, so the best `_RESCORE × k` are rescored from the float32 rows: the ranking
-        matches the exact one but for near-ties (see bench/bench_scale.py for recall@10).
+        A float16 scan (torch's matrix-vector product) reads half the bytes of a float32 one;
+        its scores are slightly off, so the best `_RESCORE × k` are rescored from the float32
+        rows: the ranking matches the exact one but for near-ties (bench/bench_scale.py
+        measures recall@10).
         """
         import torch  # already loaded by the embedder in every process that searches
 
@@ -171,14 +171,9 @@ class PaperIndex:
     ) -> Ranking:
         """Reciprocal-rank fusion of dense and BM25, exact-title matches first.
 
-        Args:
-            query_text: the raw query, for BM25 and the exact-title check.
-            query_vector: its unit vector.
-            k: how many results.
-            allowed: a boolean mask over positions, or None.
-
-        Returns:
-            (ids, scores) best first; scores are in [0, 1], 1 for an exact title.
+        `query_text` is the raw query (for BM25 and the exact-title check), `query_vector` its
+        unit vector, `allowed` a boolean mask over positions. Returns (ids, scores) best
+        first; scores are in [0, 1], 1 for an exact title.
         """
         depth = max(_CANDIDATES, 2 * k)
         fused: dict[int, float] = {}

@@ -93,15 +93,8 @@ def _terms_lookup(chunks: list[bytes] | list[str]) -> Callable[[str | bytes], tu
 
 
 def tokenize(text: str) -> list[str]:
-    """The index terms of a text.
-
-    Args:
-        text: any title, abstract or query.
-
-    Returns:
-        NFKC-folded terms without stopwords; a joined name ("Re^2TAL", "GPT-4") yields the
-        whole name and each of its parts.
-    """
+    """The index terms of a title, abstract or query: NFKC-folded, without stopwords; a
+    joined name ("Re^2TAL", "GPT-4") yields the whole name and each of its parts."""
     chunks = _chunks(text)
     return list(chain.from_iterable(map(_terms_lookup(chunks), chunks)))
 
@@ -135,14 +128,8 @@ class LexicalIndex:
             self._total_length += len(terms)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for `query` (zero where no term matches).
-
-        Args:
-            query: free text, tokenized like the documents.
-
-        Returns:
-            A float32 array with one score per document position.
-        """
+        """BM25 score of every document for `query` (zero where no term matches): float32, one
+        per document position."""
         n = len(self._lengths)
         out = np.zeros(n, dtype=np.float32)
         if not n:
@@ -174,12 +161,7 @@ class LexicalIndex:
         the sum of the terms' IDFs (a term no document has gets the largest IDF). So 1.0
         reads "every word of the query, rare names weighing most"; repeats can push it
         above 1 (to at most k1 + 1). Used by the matcher's lexical bonus for interest lines.
-
-        Args:
-            query: free text, tokenized like the documents.
-
-        Returns:
-            A float32 array with one value per document position (zeros for an empty query).
+        Float32, one value per document position; zeros for an empty query.
         """
         n = len(self._lengths)
         terms = set(tokenize(query))

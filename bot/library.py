@@ -96,11 +96,8 @@ class Library:
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # by embedding key
 
     def refresh(self) -> int:
-        """Index the papers stored since the last refresh (by this or another process).
-
-        Returns:
-            How many papers were added to the index.
-        """
+        """Index the papers stored since the last refresh (by this or another process);
+        returns how many were added."""
         with self._lock:
             added, now = 0, time.monotonic()
             self._gaps = {i: until for i, until in self._gaps.items() if until > now}
@@ -167,17 +164,9 @@ class Library:
         since: date | None = None,
         exclude_ids: Iterable[int] = (),
     ) -> list[SearchHit]:
-        """Hybrid (dense + BM25) search; a paper whose title is the query comes first.
-
-        Args:
-            query: free text.
-            limit: how many hits.
-            offset: hits to skip (paging).
-            since: only papers published (or, lacking a date, ingested) on or after this day.
-            exclude_ids: papers to leave out.
-
-        Returns:
-            Hits, best first.
+        """Hybrid (dense + BM25) search, best first; a paper whose title is the query comes
+        first. `since` keeps papers published (or, lacking a date, ingested) on or after
+        that day.
 
         Raises:
             EmptyQueryError: the query has no letters or digits.
@@ -277,15 +266,9 @@ class Library:
         ]
 
     def lexical_coverage(self, texts: Sequence[str], paper_ids: Sequence[int]) -> np.ndarray:
-        """BM25 coverage (`LexicalIndex.coverage`) of each text against each paper.
-
-        Args:
-            texts: queries, e.g. a member's interest lines.
-            paper_ids: stored papers (ids not in the index score 0).
-
-        Returns:
-            A (len(texts), len(paper_ids)) float32 array, IDF taken over the whole library.
-        """
+        """BM25 coverage (`LexicalIndex.coverage`) of each text (e.g. a member's interest
+        lines) against each paper: a (len(texts), len(paper_ids)) float32 array, IDF taken
+        over the whole library; ids not in the index score 0."""
         out = np.zeros((len(texts), len(paper_ids)), dtype=np.float32)
         if not len(texts) or not len(paper_ids):
             return out

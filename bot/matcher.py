@@ -64,31 +64,21 @@ class Match(NamedTuple):
 
 
 def popularity_bonus(upvotes: Sequence[int | None]) -> np.ndarray:
-    """A small per-paper bonus, 0.02·log1p(upvotes)/log1p(max upvotes), at most 0.02.
-
-    Args:
-        upvotes: each paper's upvotes (None counts as 0).
-
-    Returns:
-        A float32 array aligned with `upvotes`.
-    """
+    """A small per-paper bonus, 0.02·log1p(upvotes)/log1p(max upvotes), at most 0.02, as a
+    float32 array aligned with `upvotes` (None counts as 0)."""
     votes = np.log1p(np.array([max(u or 0, 0) for u in upvotes], dtype=np.float32))
     top = float(votes.max()) if len(votes) else 0.0
     return votes * (POPULARITY_MAX / top) if top > 0 else np.zeros_like(votes)
 
 
 def lexical_bonus(coverage: np.ndarray, weight: float = LEXICAL_WEIGHT) -> np.ndarray:
-    """Squash BM25 coverage into a bounded bonus: `weight · min(coverage, 1)`.
+    """Squash BM25 coverage into a bounded bonus: `weight · min(coverage, 1)`, float32, same
+    shape, in [0, weight].
 
-    Args:
-        coverage: BM25 of an interest line against papers, divided by what a paper holding
-            each of the line's words once, at average length, would score (see
-            `bot.lexical.LexicalIndex.coverage`); 0 means no word in common.
-        weight: the most the bonus can be; the product uses `LEXICAL_WEIGHT` (the
-            quality bench passes others to choose it).
-
-    Returns:
-        A float32 array of the same shape, in [0, weight].
+    `coverage` is the BM25 of an interest line against papers, divided by what a paper
+    holding each of the line's words once, at average length, would score (see
+    `bot.lexical.LexicalIndex.coverage`); 0 means no word in common. The product uses
+    `weight=LEXICAL_WEIGHT`; the quality bench passes others to choose it.
     """
     return (weight * np.clip(coverage, 0.0, 1.0)).astype(np.float32)
 
@@ -101,17 +91,11 @@ def match(
     popularity: np.ndarray | None = None,
     min_scores: Sequence[float] | None = None,
 ) -> list[list[Match]]:
-    """Each member's best `k` papers, best first.
+    """Each member's best `k` papers, best first: one list per member, in input order.
 
-    Args:
-        papers: (P, d) float32 unit rows of the candidate papers.
-        members: one `MemberVectors` per member; members without positives get no matches.
-        k: how many papers to keep per member.
-        popularity: optional (P,) bonus added for members with `boost` set.
-        min_scores: optional per-member floor; matches scoring below it are dropped.
-
-    Returns:
-        One list per member (in input order) of `Match`, best first, at most `k` long.
+    `papers` are (P, d) float32 unit rows; members without positives get no matches;
+    `popularity` is a (P,) bonus added for members with `boost` set; `min_scores` is a
+    per-member floor below which matches are dropped.
     """
     results: list[list[Match]] = [[] for _ in members]
     n_papers = papers.shape[0]
@@ -134,18 +118,9 @@ def match(
 def source_counts(
     papers: np.ndarray, positives: np.ndarray, threshold: float, lexical: Bonus | None = None
 ) -> np.ndarray:
-    """How many papers each positive vector brings: papers it matches best, at or above
-    `threshold`.
-
-    Args:
-        papers: (P, d) unit rows.
-        positives: (k, d) one member's positive rows.
-        threshold: the member's bar.
-        lexical: optional (k, P) lexical bonus, as in `MemberVectors.lexical`.
-
-    Returns:
-        An int array of length k.
-    """
+    """How many papers each of one member's (k, d) positive rows brings: papers it matches
+    best, at or above `threshold`, as an int array of length k. `lexical` is the optional
+    (k, P) bonus, as in `MemberVectors.lexical`."""
     if not len(papers) or not len(positives):
         return np.zeros(len(positives), dtype=int)
     sims = papers @ positives.T
@@ -156,15 +131,9 @@ def source_counts(
 
 
 def collapse_duplicates(vectors: np.ndarray, *, limit: int | None = None) -> list[int]:
-    """Indices of rows to keep, in order, dropping any row too close to one already kept.
-
-    Args:
-        vectors: (n, d) unit rows, best first.
-        limit: stop once this many rows are kept.
-
-    Returns:
-        Row indices, ascending, each with cosine <= 0.95 to every earlier kept row.
-    """
+    """Indices of rows to keep, ascending, dropping any row too close (cosine above
+    `DUPLICATE_SIMILARITY`) to one already kept; `vectors` are unit rows, best first, and
+    `limit` stops once that many rows are kept."""
     kept: list[int] = []
     sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0), dtype=np.float32)
     for i in range(len(vectors)):

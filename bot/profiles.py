@@ -31,12 +31,9 @@ __all__ = [
 
 AUTHOR_PREFIX = "author:"
 MAX_INTEREST_CHARS = 300
-# 👍'd papers whose vectors are all pairwise at least this close form one group, matched by
-# their normalized centroid; the others stay separate positives. Chosen on the selection
-# topics of bench/liked_quality.py (members who 👍 3 papers of one topic, or 3+3 of two)
-# from: each 👍 alone, each 👍 + groups at 0.4/0.5/0.6, groups at 0.4/0.5/0.6. The previous
-# 0.2 was out: with all-MiniLM-L6-v2 the median cosine of two seed papers is 0.355 and 90 %
-# of pairs reach 0.2, so unrelated 👍s became one centroid (see bench/RESULTS.md).
+# 👍'd papers whose vectors are all pairwise at least this close (cosine) form one group,
+# matched by their normalized centroid; the others stay separate positives. High enough
+# that unrelated 👍s do not merge into one centroid (bench/liked_quality.py, bench/RESULTS.md).
 LIKED_GROUP_SIMILARITY = 0.4
 _SPACES = re.compile(r"\s+")
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+-]+:")
@@ -80,17 +77,9 @@ class MemberProfile:
         return len(self.sources) == 0
 
     def allows(self, title: str, abstract: str, authors: tuple[str, ...]) -> bool:
-        """Whether a paper passes the mutes and, when any are set, the must-match keywords.
-
-        Args:
-            title: the paper's title.
-            abstract: its abstract.
-            authors: its author names.
-
-        Returns:
-            False when a word mute occurs in the title/abstract or an author mute names an
-            author, or when keywords are set and none occurs; True otherwise.
-        """
+        """Whether a paper passes the mutes and, when any are set, the must-match keywords:
+        False when a word mute occurs in the title/abstract or an author mute names an
+        author, or when keywords are set and none occurs."""
         text = f"{title}\n{abstract}"
         for mute in self.mutes:
             if mute.lower().startswith(AUTHOR_PREFIX):
@@ -108,11 +97,8 @@ def liked_groups(
     """Group 👍'd papers so that every two papers in a group are at least `min_similarity`
     apart by cosine (complete link, so unrelated topics never chain into one group).
 
-    Args:
-        vectors: (n, d) unit rows of the 👍'd papers, in the order they were given.
-
-    Returns:
-        Lists of row indices; each paper joins the first group it is close to all of.
+    `vectors` are (n, d) unit rows, taken in order: each paper joins the first group it is
+    close to all of. Returns lists of row indices.
     """
     sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0), dtype=np.float32)
     groups: list[list[int]] = []
@@ -130,16 +116,13 @@ def liked_vectors(
 ) -> tuple[np.ndarray, list[list[int]], list[int]]:
     """The positive rows for 👍'd papers: a lone paper is its own vector; a group of mutually
     similar papers (`liked_groups`) is its centroid, normalized, which ranks the group's
-    topic above the near neighbours of any one paper. Unrelated 👍s (cosine around 0.3 with
-    all-MiniLM-L6-v2) stay separate rows, each scored on its own: the best row wins.
+    topic above the near neighbours of any one paper. Unrelated 👍s stay separate rows,
+    each scored on its own: the best row wins. `min_similarity` is the grouping cut
+    (`np.inf`: no groups, each 👍 alone).
 
-    Args:
-        vectors: (n, d) unit rows of the 👍'd papers.
-        min_similarity: the grouping cut (`np.inf`: no groups, each 👍 alone).
-
-    Returns:
-        (rows, groups, central): one float32 unit row per group, the groups' row indices,
-        and for each group the index of its paper closest to the centroid (for the reason).
+    Returns (rows, groups, central): one float32 unit row per group, the groups' row
+    indices, and for each group the index of its paper closest to the centroid (for the
+    reason).
     """
     groups = liked_groups(vectors, min_similarity=min_similarity)
     rows = np.zeros((len(groups), vectors.shape[1]), dtype=np.float32)
@@ -164,14 +147,8 @@ def term_filter(term: str) -> re.Pattern[str]:
 
 
 def validate_interest(text: str, existing: list[str]) -> str:
-    """Check a new interest line; return it stripped, as typed otherwise.
-
-    Args:
-        text: what the member typed (may contain mentions or emoji; stored as typed).
-        existing: the member's current interest lines.
-
-    Returns:
-        The text without surrounding whitespace.
+    """Check a new interest line; return it stripped, as typed otherwise (mentions and emoji
+    included).
 
     Raises:
         ProfileError: empty, longer than 300 characters, or already followed.
@@ -190,12 +167,9 @@ def validate_interest(text: str, existing: list[str]) -> str:
 def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalize member settings before they are stored.
 
-    Args:
-        changes: any of paused, delivery_time, timezone, days, max_papers, threshold,
-            popularity_boost, show_closest.
-
-    Returns:
-        The same keys with normalized values ("9:5" is rejected, "9:05" becomes "09:05").
+    `changes` holds any of paused, delivery_time, timezone, days, max_papers, threshold,
+    popularity_boost, show_closest; the same keys come back with normalized values ("9:5"
+    is rejected, "9:05" becomes "09:05").
 
     Raises:
         ProfileError: an unknown setting or a value out of range, with what is allowed.

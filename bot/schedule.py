@@ -87,10 +87,8 @@ def known_zone(name: str | None) -> str | None:
 
 
 def parse_days(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Days of the week from "mon,wed", "Monday Friday", "weekdays", "daily" or a list.
-
-    Returns:
-        The days in week order, e.g. ("mon", "wed").
+    """Days of the week from "mon,wed", "Monday Friday", "weekdays", "daily" or a list, in
+    week order, e.g. ("mon", "wed").
 
     Raises:
         ScheduleError: an unknown day name, or no day at all.

@@ -67,10 +67,8 @@ class Settings(BaseSettings):
         return value or None
 
     def require_slack(self, *, socket_mode: bool = False) -> None:
-        """Fail fast, naming the variable, when the Slack credentials are missing.
-
-        Args:
-            socket_mode: also require `SLACK_APP_TOKEN` (an `xapp-` token).
+        """Fail fast, naming the variable, when the Slack credentials are missing
+        (`socket_mode` also requires `SLACK_APP_TOKEN`, an `xapp-` token).
 
         Raises:
             SettingsError: a token is missing or has the wrong prefix.

@@ -25,14 +25,8 @@ _CONTRIBUTION = re.compile(
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split an abstract into sentences, verbatim, without breaking at "e.g." or "et al.".
-
-    Args:
-        text: an abstract.
-
-    Returns:
-        Non-empty sentences in order; each is an exact substring of `text`.
-    """
+    """Split an abstract into sentences, verbatim, without breaking at "e.g." or "et al.":
+    non-empty, in order, each an exact substring of `text`."""
     text = text.strip()
     sentences: list[str] = []
     start = 0
@@ -65,16 +59,11 @@ def summarize(
 ) -> str:
     """The one or two sentences closest to what the member matched on, in abstract order.
 
-    Args:
-        sentences: the abstract's sentences.
-        vectors: (len(sentences), d) unit rows, one per sentence.
-        query: the member's vector that matched this paper (an interest, seed or 👍).
-        max_chars: the summary's length budget.
-        avoid: a sentence (the gist) to leave out when the abstract has others.
-
-    Returns:
-        Verbatim sentences joined by a space; a single over-long sentence is truncated at a
-        word boundary with "…"; "" when there are no sentences.
+    `vectors` holds one unit row per sentence, `(len(sentences), d)`; `query` is the member's
+    vector that matched this paper (an interest, seed or 👍); `avoid` is a sentence (the
+    gist) to leave out when the abstract has others. The sentences are joined verbatim by a
+    space; a single over-long sentence is truncated at a word boundary with "…"; "" when
+    there are no sentences.
     """
     if not sentences:
         return ""
@@ -92,18 +81,9 @@ def summarize(
 def gist(
     sentences: list[str], vectors: np.ndarray, title: np.ndarray, *, max_chars: int = GIST_CHARS
 ) -> str:
-    """One line saying what the paper does.
-
-    Args:
-        sentences: the abstract's sentences.
-        vectors: their unit vectors.
-        title: the title's unit vector.
-        max_chars: the gist's length budget.
-
-    Returns:
-        The first "we propose / introduce / present…" sentence, else the sentence closest to
-        the title, truncated at a word boundary; "" when there are no sentences.
-    """
+    """One line saying what the paper does: the first "we propose / introduce / present…"
+    sentence, else the sentence closest to `title` (unit vectors), truncated at a word
+    boundary; "" when there are no sentences."""
     if not sentences:
         return ""
     claim = next((s for s in sentences if _CONTRIBUTION.search(s)), None)

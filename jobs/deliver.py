@@ -115,7 +115,6 @@ async def build_due(
     """Build the digest of every due recipient (nothing is written).
 
     Args:
-        ctx: the process context.
         client: Slack client, for `conversations.members` of channel digests.
         now: the current time, naive UTC.
         users: only these member user ids (with `channels`: the CLI's selection).
@@ -250,15 +249,8 @@ async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
 def write(ctx: Context, item: PlannedDigest, *, now: datetime) -> bool:
     """Write one planned digest as an outbox row with its deliveries, atomically: a DM's to
     its member, a channel post's to each member it mentions (so those papers never reach
-    them again by DM).
-
-    Args:
-        ctx: the process context.
-        item: from `build_due`.
-        now: the current time, naive UTC.
-
-    Returns:
-        False when a row with the same key exists already (another job won the race).
+    them again by DM). `item` comes from `build_due`; `now` is naive UTC. False when a row
+    with the same key exists already (another job won the race).
     """
     member_id, paper_ids = item.member_id, item.payload.paper_ids
     mentioned = item.payload.mentioned
@@ -302,8 +294,6 @@ async def run(
     """One deliver run: enqueue what is due, then send every sendable outbox row.
 
     Args:
-        ctx: the process context.
-        client: the Slack Web API client.
         now: the current time, naive UTC (default: the real clock).
         sender: the sender to use (its clock and sleep are the tests' to control).
         stop: set at shutdown; the round stops between messages.

@@ -66,11 +66,8 @@ class LeaderElector:
         return self._clock() < self._valid_until
 
     def tick(self) -> bool:
-        """Take or renew the lease once; log when leadership changes.
-
-        Returns:
-            Whether this replica is the leader after the attempt.
-        """
+        """Take or renew the lease once, logging when leadership changes; whether this
+        replica is the leader after the attempt."""
         was_leader = self.is_leader()
         started = self._clock()
         try:

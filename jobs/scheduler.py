@@ -41,11 +41,8 @@ class JobScheduler(AsyncIOScheduler):
 
     async def drain(self, *, grace: float = 30.0) -> None:
         """Stop starting jobs, let running ones finish (the send round stops between
-        messages), then shut the scheduler down.
-
-        Args:
-            grace: seconds to wait for running jobs before they are cancelled.
-        """
+        messages) for up to `grace` seconds, then cancel the rest and shut the scheduler
+        down."""
         self.stopping.set()
         if self.running:
             self.pause()
@@ -92,17 +89,12 @@ def build_scheduler(
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     is_leader: Callable[[], bool] = lambda: True,
 ) -> JobScheduler:
-    """The scheduler with the deliver tick and ingest jobs; call `start()` on the running loop.
+    """The scheduler with the deliver tick and ingest jobs; call `start()` on the running
+    loop, and both jobs first fire at once.
 
-    Args:
-        ctx: the process context.
-        client: the Slack Web API client the sender posts with.
-        clock: naive-UTC now (tests pass a controllable one).
-        sleep: what the sender awaits for pacing and Retry-After.
-        is_leader: asked before each run; only the leader replica does scheduled work.
-
-    Returns:
-        A `JobScheduler` not started yet; both jobs first fire as soon as it starts.
+    `clock` (naive UTC) and `sleep` (what the sender awaits for pacing and Retry-After) are
+    for tests to control; `is_leader` is asked before each run, so only the leader replica
+    does scheduled work.
     """
     settings = ctx.settings
     scheduler = JobScheduler(timezone=UTC)

@@ -1,4 +1,4 @@
-"""`paperboy demo`: the whole pipeline, offline, on the sample digests shipped in the package.
+"""`paperboy demo`: the whole pipeline, offline, on the sample sources shipped in the package.
 
 It uses its own throwaway SQLite database (`data/demo.db`, recreated each run), so it never
 touches a real installation: ingest the samples → two example members → each member's
@@ -37,7 +37,7 @@ def _sample_files() -> list[Path]:
 
 def _ingest(ctx: Context, console: Console) -> None:
     files = _sample_files()
-    with console.status("Loading the embedding model and ingesting the sample digests…"):
+    with console.status("Loading the embedding model and ingesting the sample sources…"):
         report = ingest_paths(ctx, files)
     table = Table(title="Ingest", title_justify="left")
     for column in ("file", "format", "papers", "new", "duplicates"):

@@ -165,7 +165,7 @@ async def _follow_library(ctx: Context) -> None:
 async def _warm_up(ctx: Context) -> None:
     """Load the model and the paper index now rather than in the first member's search, then
     freeze the heap (`gc.freeze`): every later full collection would otherwise walk the
-    model's ~500k objects, a ~0.25 s pause of the event loop that lands on some ack."""
+    model's objects, pausing the event loop on some ack."""
     try:
         await asyncio.to_thread(ctx.embedder.encode, ["warm up"])
         await asyncio.to_thread(lambda: ctx.library.index)

@@ -27,14 +27,8 @@ _MIGRATION_LOCK = 0x70617065  # "pape"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config for this package, optionally bound to an open connection.
-
-    Args:
-        connection: handed to `env.py` through `config.attributes["connection"]`.
-
-    Returns:
-        The config (script location, version table, no ini file).
-    """
+    """An Alembic config for this package (no ini file), optionally bound to an open
+    `connection`, which reaches `env.py` through `config.attributes["connection"]`."""
     config = Config()
     config.set_main_option("script_location", str(HERE))
     if connection is not None:
@@ -50,28 +44,15 @@ def head() -> str:
 
 
 def current(engine: Engine) -> str | None:
-    """The revision the database is at, or None when it has never been migrated.
-
-    Args:
-        engine: the database.
-
-    Returns:
-        The revision id from `alembic_version`, or None.
-    """
+    """The revision the database is at (from `alembic_version`), or None when it has never
+    been migrated."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
-    """Apply migrations up to `revision`, one replica at a time on PostgreSQL.
-
-    Args:
-        engine: the database.
-        revision: the target ("head" by default).
-
-    Returns:
-        The revision the database is at afterwards.
-    """
+    """Apply migrations up to `revision`, one replica at a time on PostgreSQL; returns the
+    revision the database is at afterwards."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
@@ -85,9 +66,6 @@ def prepare_schema(engine: Engine) -> None:
     PostgreSQL is always migrated. SQLite takes the fast path its tests need: an empty
     database gets `create_all()` and is stamped at head (the migrations produce the same
     schema, which `tests/test_migrations.py` checks); a stamped one is upgraded.
-
-    Args:
-        engine: the database.
     """
     if engine.dialect.name == "postgresql":
         upgrade(engine)

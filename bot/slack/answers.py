@@ -21,14 +21,9 @@ def responder(client: AsyncWebClient, respond: Any) -> Callable[..., Awaitable[A
     """Bolt's `respond`, sent over `client`'s pooled HTTP session when it has one.
 
     Bolt's own `respond` opens (and closes) an HTTP session and connection per reply; with
-    `client.session` set (`paperboy run/serve`) replies reuse its kept-alive connections.
-
-    Args:
-        client: the app's Web API client.
-        respond: Bolt's `respond` for this request (its `response_url` is used).
-
-    Returns:
-        A function taking `respond`'s keyword arguments (`text`, `blocks`, `response_type`, …).
+    `client.session` set (`paperboy run/serve`) replies reuse its kept-alive connections
+    to `respond`'s `response_url`. The result takes `respond`'s keyword arguments (`text`,
+    `blocks`, `response_type`, …).
     """
     url = getattr(respond, "response_url", None)
     if client.session is None or not url:
@@ -45,11 +40,9 @@ async def answer(
 
     `ValueError`s (ProfileError, EmptyQueryError, CommandError) carry their message to the
     member; anything else is logged with its traceback and answered "something went wrong".
-
-    Args:
-        reply: Bolt's `respond` (or a function taking `text`/`blocks` keyword arguments).
-        work: produces the message to send, or None when it already answered.
-        **options: passed to `reply` with the message (e.g. `replace_original=False`).
+    `reply` is Bolt's `respond` (or any function taking `text`/`blocks` keyword arguments);
+    `work` yields None when it already answered; `options` go to `reply` with the message
+    (e.g. `replace_original=False`).
     """
     try:
         message = await work

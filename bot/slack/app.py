@@ -44,16 +44,11 @@ class PaperboyApp(AsyncApp):
 
 
 def build_client(ctx: Context, *, session: ClientSession | None = None) -> AsyncWebClient:
-    """The Web API client: the bot token, and `SLACK_API_URL` when set.
+    """The Web API client: the bot token, and `SLACK_API_URL` when set (else slack.com).
 
-    Args:
-        ctx: the process context (its settings hold the token).
-        session: a long-lived aiohttp session whose kept-alive connections every call (and
-            every `respond`, see `common.responder`) reuses; the caller closes it. None:
-            slack_sdk opens a session and a connection per call.
-
-    Returns:
-        A client; every call goes to `settings.slack_api_url` or slack.com.
+    `session` is a long-lived aiohttp session whose kept-alive connections every call (and
+    every `respond`, see `answers.responder`) reuses; the caller closes it. Without one,
+    slack_sdk opens a session and a connection per call.
     """
     settings = ctx.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -62,15 +57,9 @@ def build_client(ctx: Context, *, session: ClientSession | None = None) -> Async
 
 
 def build_app(ctx: Context, *, client: AsyncWebClient | None = None) -> PaperboyApp:
-    """The Bolt app with every listener registered.
-
-    Args:
-        ctx: the process context the listeners call services with.
-        client: the Web API client (tests: one pointed at the fake); default `build_client`.
-
-    Returns:
-        The app; requests are verified with `SLACK_SIGNING_SECRET` (HTTP mode).
-    """
+    """The Bolt app with every listener registered; requests are verified with
+    `SLACK_SIGNING_SECRET` (HTTP mode). `client` defaults to `build_client` (tests pass one
+    pointed at the fake)."""
     secret = ctx.settings.slack_signing_secret
     logger = logging.getLogger("bot.slack.bolt")
     with _dropped(logger, warning_client_prioritized_and_token_skipped()):

@@ -89,14 +89,9 @@ class Sender:
         self._last_post: dict[str, datetime] = {}
 
     async def send_round(self, *, stop: asyncio.Event | None = None) -> SendReport:
-        """Send every sendable row, one at a time, until none is left or `stop` is set.
-
-        Args:
-            stop: checked between messages, so a shutdown never abandons one half-sent.
-
-        Returns:
-            Counts of sent, adopted (found already posted), retried and failed rows.
-        """
+        """Send every sendable row, one at a time, until none is left or `stop` is set
+        (checked between messages, so a shutdown never abandons one half-sent); "adopted"
+        counts rows found already posted."""
         report = SendReport()
         while not (stop and stop.is_set()):
             row = await asyncio.to_thread(
@@ -114,14 +109,8 @@ class Sender:
         return report
 
     async def send(self, row: outbox.Claimed) -> str:
-        """Deliver one claimed row and record the outcome.
-
-        Args:
-            row: a row claimed by `outbox.claim_next`.
-
-        Returns:
-            "sent", "adopted", "retried" or "failed".
-        """
+        """Deliver one row claimed by `outbox.claim_next` and record the outcome: "sent",
+        "adopted", "retried" or "failed"."""
         db = self.ctx.db
         try:
             conversation = row.conversation or await self._conversation(row)
@@ -241,13 +230,9 @@ def without_retries(client: AsyncWebClient) -> AsyncWebClient:
     """A copy of `client` that never re-sends a request on its own (`retry_handlers=[]`).
 
     slack_sdk's default handler repeats a call after a dropped connection, which could post
-    a digest twice; the sender's `_Retry` and history check replace it. `client` is unchanged.
-
-    Args:
-        client: the app's Web API client (Bolt's listeners keep its handlers).
-
-    Returns:
-        A shallow copy sharing token, base URL, session and headers.
+    a digest twice; the sender's `_Retry` and history check replace it. `client` is unchanged
+    (Bolt's listeners keep its handlers); the shallow copy shares token, base URL, session
+    and headers.
     """
     clone = copy.copy(client)
     clone.retry_handlers = []

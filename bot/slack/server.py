@@ -25,15 +25,8 @@ __all__ = ["build_web_app", "health"]
 
 
 def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
-    """The aiohttp application serving Slack's requests and the health check.
-
-    Args:
-        bolt_app: from `build_app`.
-        ctx: the process context (for the health check).
-
-    Returns:
-        An application with `POST /slack/events` and `GET /healthz`.
-    """
+    """The aiohttp application serving Slack's requests (`POST /slack/events`, to
+    `bolt_app` from `build_app`) and the health check (`GET /healthz`)."""
 
     async def events(request: web.Request) -> web.Response:
         bolt_request = _fix_form_body(await to_bolt_request(request))
@@ -50,11 +43,8 @@ def build_web_app(bolt_app: AsyncApp, ctx: Context) -> web.Application:
 
 
 def health(ctx: Context) -> dict[str, object]:
-    """What `/healthz` reports: database reachable, model loaded, papers in the library.
-
-    Returns:
-        `{"ok", "database", "model_loaded", "papers"}`; `ok` follows the database.
-    """
+    """What `/healthz` reports: database reachable, model loaded, papers in the library
+    (`{"ok", "database", "model_loaded", "papers"}`; `ok` follows the database)."""
     database = ctx.db.ping()
     papers = paper_store.count_papers(ctx.db) if database else 0
     loaded = bool(getattr(ctx.embedder, "loaded", False))

@@ -149,14 +149,8 @@ def unescape(text: str) -> str:
 
 
 def parse_date(raw: str, *, today: date) -> date:
-    """Parse `YYYY-MM-DD`, `today`, `yesterday`, `last week`, `7d` or `2w`.
-
-    Args:
-        raw: the date as typed.
-        today: the member's current date, for relative forms.
-
-    Returns:
-        The date.
+    """Parse `YYYY-MM-DD`, `today`, `yesterday`, `last week`, `7d` or `2w`, relative forms
+    counted back from `today` (the member's current date).
 
     Raises:
         CommandError: "unknown date '31/02'" (with the accepted forms).
@@ -177,14 +171,9 @@ def parse_date(raw: str, *, today: date) -> date:
 
 
 def parse_command(text: str, *, today: date) -> Command:
-    """Turn the text after `/papers` into a command.
-
-    Args:
-        text: the slash command's `text` as Slack sends it (escaped).
-        today: the member's current date (relative dates).
-
-    Returns:
-        A command; empty text and `help` give `Help`, text that is no subcommand a `Search`.
+    """Turn the text after `/papers` (escaped, as Slack sends it) into a command: empty text
+    and `help` give `Help`, text that is no subcommand a `Search`; `today` is the member's
+    current date, for relative dates.
 
     Raises:
         CommandError: bad or missing arguments, with a specific message.

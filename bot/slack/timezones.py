@@ -33,15 +33,8 @@ class TimezoneCache:
         self._known: dict[str, tuple[float, str | None]] = {}
 
     async def get(self, client: AsyncWebClient, user_id: str) -> str | None:
-        """The user's `tz`, from the cache or `users.info`.
-
-        Args:
-            client: the request's Web API client.
-            user_id: the Slack user.
-
-        Returns:
-            An IANA zone name such as "Europe/Berlin", or None when Slack cannot tell us.
-        """
+        """The user's `tz` from the cache or `users.info`: an IANA zone name such as
+        "Europe/Berlin", or None when Slack cannot tell us."""
         hit = self._known.get(user_id)
         if hit is not None and hit[0] > self._clock():
             return hit[1]

@@ -49,15 +49,11 @@ def _check_format(format: str) -> None:
 
 
 def parse_text(text: str, *, format: str = "auto", source: str | None = None) -> ParseResult:
-    """Parse a source's text.
+    """Parse a source's decoded text (any line endings) into the format used, the papers in
+    file order, and the problems of skipped records.
 
-    Args:
-        text: the decoded file (any line endings).
-        format: one of `FORMATS`, or "auto" to detect it from the content.
-        source: the file's name: stored on each paper, and a hint for detection.
-
-    Returns:
-        The format used, the papers in file order, and the problems of skipped records.
+    `format` is one of `FORMATS`, or "auto" to detect it from the content; `source` (the
+    file's name) is stored on each paper and is a hint for detection.
 
     Raises:
         ParseError: unknown format, unusable text, or no papers found.
@@ -78,15 +74,8 @@ def parse_text(text: str, *, format: str = "auto", source: str | None = None) ->
 def parse_file(
     path: Path, *, format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES
 ) -> ParseResult:
-    """Read, decode and parse a source file.
-
-    Args:
-        path: the file.
-        format: one of `FORMATS`, or "auto".
-        max_bytes: files larger than this are refused.
-
-    Returns:
-        The parse result; each paper's `source` is the file's name.
+    """Read, decode and parse a source file (refused when larger than `max_bytes`); each
+    paper's `source` is the file's name.
 
     Raises:
         ParseError: the file is unusable (see `read_source` and `parse_text`).

@@ -56,14 +56,9 @@ def _paper(entry: Any, *, source: str | None) -> Paper | None:
 
 
 def parse(text: str, *, source: str | None = None) -> ParseResult:
-    """Parse an Atom or RSS feed.
+    """Parse an Atom or RSS feed; `source` is stored on each paper.
 
-    Args:
-        text: the decoded feed.
-        source: the file's name, stored on each paper.
-
-    Returns:
-        One paper per entry with a title; "entry N: missing title" for the others.
+    Returns one paper per entry with a title, and "entry N: missing title" for the others.
 
     Raises:
         ParseError: the text is not a feed at all.

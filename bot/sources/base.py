@@ -73,29 +73,17 @@ class ParseResult:
 
 
 def clean_text(text: object) -> str:
-    """Collapse all whitespace runs (newlines, tabs, NBSP) to single spaces.
-
-    Args:
-        text: any value; None becomes "".
-
-    Returns:
-        The stripped, single-spaced string.
-    """
+    """Collapse all whitespace runs (newlines, tabs, NBSP) to single spaces, stripped; None
+    becomes ""."""
     if text is None:
         return ""
-    # str.split() splits on exactly what `\s` matches (str.isspace), at a sixth of the cost
+    # str.split() splits on exactly what `\s` matches (str.isspace), without a regex
     return " ".join(str(text).split())
 
 
 def strip_html(text: str) -> str:
-    """Plain text from an HTML fragment such as an Atom summary: tags dropped, entities decoded.
-
-    Args:
-        text: the fragment.
-
-    Returns:
-        The cleaned, single-spaced text.
-    """
+    """Plain text from an HTML fragment such as an Atom summary: tags dropped, entities
+    decoded, single-spaced."""
     return clean_text(html.unescape(_TAG.sub(" ", text)))
 
 
@@ -105,15 +93,9 @@ def month_number(name: str) -> int | None:
 
 
 def parse_date(value: object) -> date | None:
-    """A calendar date from the shapes sources use.
-
-    Args:
-        value: ISO date or datetime ("2024-02-21", "2024-02-21T08:00:00.000Z"),
-            "Feb 21, 2024", "21 February 2024", a `date`/`datetime`, or None.
-
-    Returns:
-        The date, or None when the value is empty or unreadable.
-    """
+    """A calendar date from the shapes sources use: ISO date or datetime ("2024-02-21",
+    "2024-02-21T08:00:00.000Z"), "Feb 21, 2024", "21 February 2024", a `date`/`datetime`;
+    None when the value is empty or unreadable."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -142,14 +124,8 @@ def parse_date(value: object) -> date | None:
 
 
 def split_authors(value: object) -> tuple[str, ...]:
-    """Author names from a list of names or `{"name": ...}` objects, or an "A, B; C" string.
-
-    Args:
-        value: the authors field as a source gives it.
-
-    Returns:
-        Cleaned, non-empty names in order.
-    """
+    """Author names from a list of names or `{"name": ...}` objects, or an "A, B; C" string:
+    cleaned, non-empty, in order."""
     if value is None:
         return ()
     if isinstance(value, str):

@@ -20,27 +20,16 @@ _DELIMITERS = ",;\t"
 
 
 def sniff_delimiter(header: str) -> str:
-    """The delimiter of a header line: whichever of comma, semicolon and tab it uses most.
-
-    Args:
-        header: the first line of the file.
-
-    Returns:
-        The delimiter; a comma when the line has none of them.
-    """
+    """The delimiter of a header line: whichever of comma, semicolon and tab it uses most
+    (a comma when it has none of them)."""
     best = max(_DELIMITERS, key=header.count)
     return best if header.count(best) else ","
 
 
 def parse(text: str, *, source: str | None = None) -> ParseResult:
-    """Parse CSV text with a header row.
+    """Parse CSV text with a header row; `source` is stored on each paper.
 
-    Args:
-        text: the decoded file.
-        source: the file's name, stored on each paper.
-
-    Returns:
-        The papers of the good rows, and "line N: reason" for each bad one.
+    Returns the papers of the good rows, and "line N: reason" for each bad one.
 
     Raises:
         ParseError: there is no `title` column.

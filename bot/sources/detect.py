@@ -56,14 +56,8 @@ def _has_csv_header(body: str) -> bool:
 
 
 def detect_format(text: str, filename: str | None = None) -> str:
-    """The format of a source's text.
-
-    Args:
-        text: the decoded file.
-        filename: its name, consulted only when the content is not conclusive.
-
-    Returns:
-        One of `bot.sources.FORMATS`.
+    """The format of a source's text, one of `bot.sources.FORMATS`; `filename` is consulted
+    only when the content is not conclusive.
 
     Raises:
         ParseError: the text is empty or is an HTML page.

@@ -21,12 +21,6 @@ FORMAT = "hf-json"
 def load_json(text: str) -> Any:
     """Decode JSON text, turning a syntax error into a one-line `ParseError`.
 
-    Args:
-        text: the whole file.
-
-    Returns:
-        The decoded value.
-
     Raises:
         ParseError: "truncated or invalid JSON at line X column Y".
     """
@@ -49,14 +43,9 @@ def _items(data: Any) -> list[Any]:
 
 
 def parse(text: str, *, source: str | None = None) -> ParseResult:
-    """Parse a `daily_papers` JSON document.
+    """Parse a `daily_papers` JSON document; `source` is stored on each paper.
 
-    Args:
-        text: the decoded file.
-        source: the file's name, stored on each paper.
-
-    Returns:
-        The papers, and "item N: reason" for each item skipped.
+    Returns the papers, and "item N: reason" for each item skipped.
 
     Raises:
         ParseError: the JSON is malformed or is not a list of papers.

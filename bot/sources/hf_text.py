@@ -96,15 +96,8 @@ def _continues(draft: _Draft, line: str) -> bool:
 
 
 def looks_like_hf_text(text: str) -> bool:
-    """Whether the text shows Daily Papers page chrome or layout-C metadata lines.
-
-    Args:
-        text: the decoded file.
-
-    Returns:
-        True when a known header line (not a one-character one) or an "N authors" line
-        occurs in the first 400 lines.
-    """
+    """Whether the text shows Daily Papers page chrome or layout-C metadata lines: a known
+    header line (not a one-character one) or an "N authors" line in the first 400 lines."""
     head = "\n".join(text.split("\n", 400)[:400])
     return any(
         (_is_chrome(line) and len(line) > 3) or _AUTHORS.match(line) for _, line in _lines(head)
@@ -151,14 +144,10 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 
 def parse(text: str, *, source: str | None = None) -> ParseResult:
-    """Parse a saved Daily Papers page of any known layout.
+    """Parse a saved Daily Papers page of any known layout (decoded, `\\n` line endings);
+    `source` is stored on each paper.
 
-    Args:
-        text: the decoded page, `\\n` line endings.
-        source: the file's name, stored on each paper.
-
-    Returns:
-        The papers in page order; problems name skipped stray lines.
+    Returns the papers in page order; the problems name skipped stray lines.
     """
     drafts: list[_Draft] = []
     problems: list[str] = []

@@ -19,14 +19,9 @@ FORMAT = "jsonl"
 
 
 def parse(text: str, *, source: str | None = None) -> ParseResult:
-    """Parse JSON Lines text.
+    """Parse JSON Lines text (decoded, `\\n` line endings); `source` is stored on each paper.
 
-    Args:
-        text: the decoded file, `\\n` line endings.
-        source: the file's name, stored on each paper.
-
-    Returns:
-        The papers of the good lines, and "line N: reason" for each bad one.
+    Returns the papers of the good lines, and "line N: reason" for each bad one.
     """
     result = ParseResult(FORMAT, [], [])
     for number, line in enumerate(text.split("\n"), start=1):

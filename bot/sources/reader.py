@@ -54,13 +54,8 @@ def _decode(data: bytes) -> str:
 
 
 def decode_bytes(data: bytes) -> str:
-    """Decode a source's bytes, trying BOMs, then UTF-8, then cp1252, then latin-1.
-
-    Args:
-        data: the file's content.
-
-    Returns:
-        The text, without a byte-order mark.
+    """Decode a source's bytes, trying BOMs, then UTF-8, then cp1252, then latin-1; the
+    text is returned without its byte-order mark.
 
     Raises:
         ParseError: the data is empty, blank, or binary.

@@ -54,12 +54,8 @@ def _count(value: Any) -> int | None:
 def paper_from_record(record: object, *, source: str | None = None) -> Paper:
     """Build a paper from one record, unwrapping a Hugging Face `{"paper": {...}}` item.
 
-    Args:
-        record: a mapping of field names (any case) to values.
-        source: the source file's name, stored on the paper.
-
-    Returns:
-        The paper, with a versionless arXiv id taken from the id field or the URL.
+    Field names match in any case; the arXiv id (versionless) comes from the id field or the
+    URL; `source` is stored on the paper.
 
     Raises:
         RecordError: the record is not an object or has no title.

@@ -28,17 +28,8 @@ __all__ = [
 
 
 def set_channel(db: Database, team_id: str, channel_id: str, **values: Any) -> Channel:
-    """Create or update a channel's digest settings (enabled, timezone, delivery_time, days).
-
-    Args:
-        db: the database.
-        team_id: the workspace.
-        channel_id: the Slack channel id.
-        **values: `Channel` columns to set; a new channel is enabled unless told otherwise.
-
-    Returns:
-        The stored row.
-    """
+    """Create or update a channel's digest settings (enabled, timezone, delivery_time, days);
+    `values` are `Channel` columns, and a new channel is enabled unless told otherwise."""
     with db.session() as session:
         row = _channel(session, team_id, channel_id) or Channel(
             team_id=team_id, channel_id=channel_id
@@ -93,12 +84,8 @@ def record_channel_posts(
 ) -> None:
     """Remember the papers a channel message carried, and move the channel's watermark.
 
-    Args:
-        session: the caller's transaction.
-        channel_row_id: `Channel.id` (not the Slack channel id).
-        paper_ids: papers in the message; ones posted before keep their first thread.
-        ts: the message's Slack timestamp.
-        at: naive UTC time of the digest (default now); becomes `last_digest_at`.
+    `channel_row_id` is `Channel.id` (not the Slack channel id); papers posted before keep
+    their first thread; `at` (naive UTC, default now) becomes `last_digest_at`.
     """
     at = at or utcnow()
     for paper_id in unrecorded_paper_ids(

@@ -43,14 +43,8 @@ def member_history(
 ) -> MemberHistory:
     """Read the member's last digest and recent failed deliveries in one transaction.
 
-    Args:
-        db: the database.
-        member_id: `Member.id`.
-        recipient: the outbox recipient of their DMs (the Slack user id).
-        failures: at most this many failed rows, newest first.
-
-    Returns:
-        The history.
+    `recipient` is the outbox recipient of their DMs (the Slack user id); `failures` bounds
+    the failed rows, newest first.
     """
     with db.session() as session:
         return MemberHistory(

@@ -31,17 +31,11 @@ def _now(session: Session) -> datetime:
 def try_acquire(
     db: Database, name: str, holder: str, *, ttl: timedelta, now: datetime | None = None
 ) -> bool:
-    """Take the lease `name` for `holder`, or renew it if `holder` has it already.
+    """Take the lease `name` (e.g. "scheduler") for `holder` (a replica's unique id), or
+    renew it if `holder` has it already.
 
-    Args:
-        db: the database.
-        name: the lease, e.g. "scheduler".
-        holder: a replica's unique id.
-        ttl: how long the lease holds from now without another renewal.
-        now: the current naive UTC time (tests); default is the database's clock.
-
-    Returns:
-        True when `holder` holds the lease until now + ttl; False when another does.
+    `now` (naive UTC; tests) defaults to the database's clock. True when `holder` holds the
+    lease until now + `ttl`; False when another does.
     """
     with db.session() as session:
         now = now or _now(session)
@@ -64,16 +58,8 @@ def try_acquire(
 
 
 def release(db: Database, name: str, holder: str) -> bool:
-    """Give the lease up at once (orderly shutdown), if `holder` still has it.
-
-    Args:
-        db: the database.
-        name: the lease.
-        holder: the replica giving it up.
-
-    Returns:
-        True when a lease row of `holder` was removed.
-    """
+    """Give the lease up at once (orderly shutdown), if `holder` still has it; True when a
+    lease row of `holder` was removed."""
     with db.session() as session:
         deleted = session.execute(
             delete(Lease).where(col(Lease.name) == name, col(Lease.holder) == holder)
@@ -82,15 +68,9 @@ def release(db: Database, name: str, holder: str) -> bool:
 
 
 def current_holder(db: Database, name: str, *, now: datetime | None = None) -> str | None:
-    """Who holds the lease `name` now.
+    """Who holds the lease `name` now: the holder's id, or None when it is free or expired.
 
-    Args:
-        db: the database.
-        name: the lease.
-        now: the current naive UTC time (tests); default is the database's clock.
-
-    Returns:
-        The holder's id, or None when the lease is free or expired.
+    `now` (naive UTC; tests) defaults to the database's clock.
     """
     with db.session() as session:
         now = now or _now(session)

@@ -244,14 +244,10 @@ def record_deliveries(
 ) -> None:
     """Remember that these papers reached the member, and move their digest watermark.
 
-    Args:
-        session: the caller's transaction (the one that writes the outbox row).
-        member_id: `Member.id`.
-        paper_ids: papers sent; ones already delivered are skipped.
-        outbox_id: the outbox row that carries them.
-        at: naive UTC time of the digest (default now); becomes `last_digest_at`.
-        watermark: False for papers that reached the member in a channel post, which
-            does not replace their own digest.
+    `session` is the caller's transaction (the one that writes the outbox row `outbox_id`);
+    papers already delivered are skipped; `at` (naive UTC, default now) becomes
+    `last_digest_at`. `watermark=False` is for papers that reached the member in a channel
+    post, which does not replace their own digest.
     """
     at = at or utcnow()
     for paper_id in unrecorded_paper_ids(
@@ -267,15 +263,9 @@ def record_deliveries(
 
 
 def find_papers(db: Database, ref: str, *, limit: int = 5) -> list[PaperRow]:
-    """Stored papers a member's reference names: arXiv id or URL, exact title, title words.
-
-    Args:
-        ref: an arXiv id (any version), an arXiv or other URL, or (part of) a title.
-        limit: at most this many title-substring candidates.
-
-    Returns:
-        The exact match alone when there is one, else the partial-title candidates.
-    """
+    """Stored papers a member's reference names: an arXiv id (any version), an arXiv or
+    other URL, an exact title, or title words. The exact match alone when there is one,
+    else at most `limit` partial-title candidates."""
     ref = ref.strip().strip("<>")
     with db.session() as session:
         arxiv_id = extract_arxiv_id(ref)

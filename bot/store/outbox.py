@@ -138,22 +138,13 @@ def enqueue(
     error: str | None = None,
     then: Then | None = None,
 ) -> int | None:
-    """Write one outbox row and run `then(session, row_id)` in the same transaction.
+    """Write one outbox row and run `then(session, row_id)` (more writes that must commit
+    with it, e.g. `record_deliveries`) in the same transaction.
 
-    Args:
-        db: the database.
-        key: unique per recipient and local date.
-        kind: "dm" or "channel".
-        recipient: user or channel id.
-        period: the recipient's local date.
-        payload: what to post.
-        now: creation time (naive UTC).
-        state: "pending" to send; "skipped" or "failed" to only remember the period.
-        error: why a row is born failed.
-        then: more writes that must commit with the row (e.g. `record_deliveries`).
-
-    Returns:
-        The new row id, or None when a row with this key already exists.
+    `key` is unique per recipient and local date (`period`); `kind` is "dm" or "channel";
+    `now` is naive UTC. `state` is "pending" to send, or "skipped" / "failed" (with its
+    `error`) to only remember the period. Returns the new row id, or None when a row with
+    this key already exists.
     """
     row = Outbox(
         key=key,
@@ -180,14 +171,9 @@ def enqueue(
 def claim_next(db: Database, *, worker: str, now: datetime, lease: timedelta) -> Claimed | None:
     """Take the next sendable row: pending and due, or `sending` with an expired claim.
 
-    Args:
-        db: the database.
-        worker: this sender's id, stored in `claimed_by`.
-        now: the current time (naive UTC).
-        lease: how long the claim holds before another worker may recover the row.
-
-    Returns:
-        The claimed row (attempts already counted), or None when nothing is sendable.
+    `worker` is stored in `claimed_by`; `now` is naive UTC; the claim holds for `lease`
+    before another worker may recover the row. Returns the claimed row (attempts already
+    counted), or None when nothing is sendable.
     """
     ready = or_(
         and_(col(Outbox.state) == "pending", col(Outbox.next_attempt_at) <= now),
@@ -316,16 +302,8 @@ def last_failure(db: Database, kind: str, recipient: str) -> str | None:
 
 
 def recent_failures(session: Session, recipient: str, *, limit: int = 5) -> list[OutboxView]:
-    """The recipient's failed digests, newest first (for the Home tab).
-
-    Args:
-        session: an open session (`with ctx.db.session() as session:` inside the store).
-        recipient: the user id (DMs) or channel id.
-        limit: at most this many rows.
-
-    Returns:
-        Views with `last_error` holding Slack's reason, e.g. "channel_not_found".
-    """
+    """The recipient's (user id for DMs, or channel id) failed digests, newest first, for
+    the Home tab; `last_error` holds Slack's reason, e.g. "channel_not_found"."""
     query = (
         select(Outbox)
         .where(col(Outbox.recipient) == recipient, col(Outbox.state) == "failed")

@@ -9,9 +9,8 @@ computes the vectors first, then `save_papers` writes papers, vectors and the in
 record in one short transaction, refusing (`MissingVectors`) when a paper turned out new
 whose text it was given no vector for.
 
-New papers are written as plain slotted `_Draft`s by one Core `executemany`: building
-`PaperRow(...)` objects and flushing them through the unit of work cost a third of
-ingest's own time.
+New papers are written as plain slotted `_Draft`s by one Core `executemany`, not as
+`PaperRow(...)` objects flushed through the ORM's unit of work, which costs per object.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 Built with `slack_sdk.models.blocks` and `slack_sdk.models.views.View`; every text that came
 from a digest or a member is escaped with `escape_mrkdwn` and cut to Slack's limits here, so
-no other module builds blocks. Submodules: `text` (primitives), `ids`, `papers` (digests,
-search), `replies` (short answers), `home` (Home tab and modals).
+no other module builds blocks.
 """
 
 from __future__ import annotations

@@ -178,15 +178,9 @@ def _input(block_id: str, label: str, element: Any) -> InputBlock:
 
 
 def settings_from_state(values: dict[str, Any]) -> dict[str, Any]:
-    """Read the settings modal's `view.state.values` into `update_settings` keyword arguments.
-
-    Args:
-        values: `view["state"]["values"]` from the view submission.
-
-    Returns:
-        delivery_time, timezone, days (list), max_papers, threshold (as typed),
-        popularity_boost and paused (bools).
-    """
+    """Read the settings modal's `view["state"]["values"]` into `update_settings` keyword
+    arguments: delivery_time, timezone, days (list), max_papers, threshold (as typed),
+    popularity_boost and paused (bools)."""
 
     def field(block_id: str) -> dict[str, Any]:
         return values.get(block_id, {}).get("value", {})

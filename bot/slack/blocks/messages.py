@@ -182,16 +182,9 @@ def search_results_message(
 ) -> Message:
     """Search (or "more like this") results: link, date, gist and buttons per paper.
 
-    Args:
-        query: what was searched, shown escaped.
-        hits: `SearchHit`s for this page.
-        since: the `--since` date, kept for paging.
-        offset: how many results came before this page.
-        page_size: a full page gets a "More" button.
-        title: heading instead of "Results for …" (e.g. "More like …").
-
-    Returns:
-        The ephemeral message.
+    `hits` is this page, `offset` how many results came before it; a full page
+    (`page_size`) gets a "More" button that keeps `query` and `since` for the next page.
+    `title` replaces the "Results for …" heading (e.g. "More like …").
     """
     heading = title or f"Results for “{query}”" + (f" since {since.isoformat()}" if since else "")
     blocks: list[Block] = [SectionBlock(text=mrkdwn(escaped(heading, 500)))]

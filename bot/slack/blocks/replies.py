@@ -52,15 +52,8 @@ def help_message() -> Message:
 
 
 def notice(template: str, *values: str) -> Message:
-    """A one-section reply: `template` is our mrkdwn, `values` are escaped into its `{}`.
-
-    Args:
-        template: trusted text with `{}` placeholders.
-        values: member or paper text, escaped and shortened.
-
-    Returns:
-        The message.
-    """
+    """A one-section reply: `template` is our (trusted) mrkdwn, `values` (member or paper
+    text) are escaped and shortened into its `{}`."""
     text = template.format(*(escaped(v, 500) for v in values))
     return Message(escaped(text, MAX_FALLBACK_TEXT), [SectionBlock(text=mrkdwn(text))])
 
@@ -123,16 +116,9 @@ def channel_status_message(channel: ChannelState) -> Message:
 
 
 def feedback_applied(message: dict[str, Any], paper_id: int, kind: str) -> Message:
-    """The voted-on message again, this paper's buttons replaced by a "noted" line.
-
-    Args:
-        message: the message the button was in, as Slack sent it (`text`, `blocks`).
-        paper_id: the paper voted on.
-        kind: "up", "down" or "save".
-
-    Returns:
-        The message to send with `replace_original=True`; other papers keep their buttons.
-    """
+    """The voted-on message again (as Slack sent it, `text` and `blocks`), this paper's
+    buttons replaced by a "noted" line for `kind` ("up", "down" or "save"); other papers keep
+    their buttons. Sent with `replace_original=True`."""
     note = ContextBlock(block_id=f"paper_noted_{paper_id}", elements=[mrkdwn(FEEDBACK_NOTES[kind])])
     target = f"paper_actions_{paper_id}"
     kept = Block.parse_all(message.get("blocks") or [])
