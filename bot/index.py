@@ -83,6 +83,16 @@ class PaperIndex:
         self.lexical.add(texts)
         self._n = end
 
+    def replace_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """New vectors for papers already held (a revised text); rows are normalised here.
+        The lexical side keeps the text first indexed until the index is rebuilt."""
+        rows = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        positions = [self._position[int(i)] for i in ids]
+        self._matrix[positions] = rows / np.where(norms > 0, norms, 1.0)
+        if self._half is not None:
+            self._half[positions] = self._matrix[positions]
+
     def _reserve(self, size: int) -> None:
         capacity = len(self._ids)
         if size <= capacity:

@@ -16,14 +16,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from bot.db import Database
 from bot.embedder import Embedder, embedding_key
 from bot.index import PaperIndex
-from bot.models import PaperRow
+from bot.models import PaperRow, utcnow
 from bot.paper import normalize_title, paper_url
 from bot.store import papers as paper_store
 from bot.store import vectors as vector_store
@@ -92,6 +92,7 @@ class Library:
         self._watermark = 0
         self._gaps: dict[int, float] = {}  # id below the watermark → give up at (monotonic)
         self._synced_at = 0.0
+        self._revisions_from = datetime.min  # texts revised since then are re-read
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # by embedding key
 
@@ -107,8 +108,21 @@ class Library:
                 self._note_gaps([r.id for r in rows], until=now + GAP_SECONDS)
                 self._add(rows)
                 added += len(rows)
+            self._apply_revisions()
             self._synced_at = now
             return added
+
+    def _apply_revisions(self) -> None:
+        """Replace the vectors of papers whose truncated abstract a fuller copy replaced
+        since the last look (again within `GAP_SECONDS`: a revision may commit late)."""
+        if self._index is None:
+            return
+        started = utcnow()
+        rows = paper_store.rows_revised_since(self.db, self._revisions_from)
+        known = [r for r in rows if r.id in self._index]
+        if known:
+            self._index.replace_vectors([r.id for r in known], self._vectors_of(known))
+        self._revisions_from = started - timedelta(seconds=GAP_SECONDS)
 
     def _note_gaps(self, ids: list[int], *, until: float) -> None:
         """Advance the watermark; remember skipped ids, whose transactions may commit late."""
@@ -122,16 +136,20 @@ class Library:
             self._gaps.update(dict.fromkeys(skipped, until))
         self._watermark = top
 
-    def _add(self, rows: Sequence[paper_store.IndexRow]) -> None:
+    def _vectors_of(self, rows: Sequence[paper_store.IndexRow]) -> np.ndarray:
+        """The rows' stored vectors; texts stored without one for this model are embedded."""
         model = self.embedder.name
         stale = [r.text for r in rows if r.vector is None or r.model != model]
         fresh = dict(zip(stale, self.embed(stale, store=True), strict=True)) if stale else {}
-        vectors = np.stack(
+        return np.stack(
             [
                 fresh[r.text] if r.text in fresh else np.frombuffer(r.vector or b"", np.float32)
                 for r in rows
             ]
         )
+
+    def _add(self, rows: Sequence[paper_store.IndexRow]) -> None:
+        vectors = self._vectors_of(rows)
         if self._index is None:
             self._index = PaperIndex(vectors.shape[1])
         self._index.add(

@@ -62,6 +62,8 @@ class PaperRow(SQLModel, table=True):
     source: str | None = None
     embedding_key: str | None = Field(default=None, foreign_key="embedding.key", max_length=64)
     ingested_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    # when a fuller copy replaced a truncated abstract (and its vector); None: never
+    revised_at: NaiveDatetime | None = Field(default=None, index=True)
 
 
 class InboxFile(SQLModel, table=True):

@@ -22,6 +22,7 @@ __all__ = [
     "Paper",
     "embedding_text",
     "extract_arxiv_id",
+    "is_fuller",
     "normalize_title",
     "paper_url",
 ]
@@ -30,6 +31,7 @@ TITLE_KEY_CHARS = 1000  # the stored title key's length (`PaperRow.title_key`)
 _ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_CUT_MARK = re.compile(r"\s*(?:…|\.\.\.|\[\.\.\.\]|\(\.\.\.\))\s*$")
 
 
 def normalize_title(title: str) -> str:
@@ -61,6 +63,15 @@ def paper_url(title: str, url: str | None, arxiv_id: str | None) -> str:
 def embedding_text(title: str, abstract: str) -> str:
     """The text embedded for a paper: title and abstract, as the model was trained."""
     return f"{title}. {abstract}".strip() if abstract else title
+
+
+def is_fuller(old: str, new: str) -> bool:
+    """Whether abstract `new` is a fuller copy of `old`: `old` is empty, or was cut off
+    (`new` goes on where it stops, a trailing "…" aside). A different wording is not: the
+    first text stays, so a paper is re-embedded only to repair a truncated copy."""
+    old_words = " ".join(_CUT_MARK.sub("", old).split())
+    new_words = " ".join(new.split())
+    return len(new_words) > len(old_words) and new_words.startswith(old_words)
 
 
 class Identity(NamedTuple):

@@ -67,6 +67,7 @@ class FileReport:
     papers: int = 0
     new: int = 0
     duplicates: int = 0
+    revised: int = 0  # known papers whose truncated abstract this file's fuller copy replaced
     error: str | None = None
     skipped: bool = False
     problems: list[str] = field(default_factory=list)  # the parser's, e.g. bad lines skipped
@@ -88,6 +89,7 @@ class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     new: int = 0
     duplicates: int = 0
+    revised: int = 0
     failed: int = 0
     new_paper_ids: list[int] = field(default_factory=list)
     seconds: float = 0.0
@@ -97,6 +99,7 @@ class IngestReport:
         self.files.append(file)
         self.new += file.new
         self.duplicates += file.duplicates
+        self.revised += file.revised
         self.failed += file.error is not None and not file.skipped
         self.new_paper_ids.extend(new_ids)
 
@@ -150,7 +153,7 @@ def ingest_paths(
     targets = _targets(roots, report_missing=paths is not None)
     for group in _groups(ctx, targets, seen, dry_run=dry_run):
         _ingest_group(ctx, group, report, progress=progress, dry_run=dry_run)
-        if report.new_paper_ids and index and not dry_run:
+        if (report.new_paper_ids or report.revised) and index and not dry_run:
             ctx.library.refresh()
     report.seconds = time.perf_counter() - started
     return report
@@ -307,11 +310,11 @@ def _store_file(
         )
     except Exception as exc:  # not the file's fault: nothing recorded, retried next scan
         return _crashed(parsed, exc), []
-    file.new, file.duplicates = len(saved.new_ids), saved.duplicates
+    file.new, file.duplicates, file.revised = len(saved.new_ids), saved.duplicates, saved.revised
     log.info(
-        "ingest %s: %s, %d papers, %d new, %d duplicates, %d enriched, %d problems",
+        "ingest %s: %s, %d papers, %d new, %d duplicates, %d enriched, %d revised, %d problems",
         path, file.format, file.papers, file.new, file.duplicates, saved.enriched,
-        len(file.problems),
+        saved.revised, len(file.problems),
     )  # fmt: skip
     if file.problems:
         log.warning("ingest %s: %s", path, file.problem_summary(_LOGGED_PROBLEMS))

@@ -69,6 +69,7 @@ def _as_json(report: IngestReport) -> dict:
             "papers": f.papers,
             "new": f.new,
             "duplicates": f.duplicates,
+            "revised": f.revised,
             "error": f.error,
             "skipped": f.skipped,
             "problems": f.problems,
@@ -79,6 +80,7 @@ def _as_json(report: IngestReport) -> dict:
         "files": files,
         "new": report.new,
         "duplicates": report.duplicates,
+        "revised": report.revised,
         "failed": report.failed,
     }
 

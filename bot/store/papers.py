@@ -30,7 +30,7 @@ from sqlmodel import Session, col, func, select
 from bot.db import Database
 from bot.embedder import embedding_key
 from bot.models import Embedding, InboxFile, PaperRow, utcnow
-from bot.paper import Identity, Paper, embedding_text
+from bot.paper import Identity, Paper, embedding_text, is_fuller
 from bot.store.vectors import existing_keys, insert_vectors
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "ids_ingested_between",
     "record_failed_file",
     "rows_after",
+    "rows_revised_since",
     "save_papers",
     "texts_to_embed",
     "unrecorded_paper_ids",
@@ -54,11 +55,13 @@ _CHUNK = 500  # bound on SQL parameters per IN (...)
 
 @dataclass
 class SaveResult:
-    """What one save added: new paper ids, duplicates seen, known papers enriched."""
+    """What one save added: new paper ids, duplicates seen, known papers enriched, and
+    known papers whose truncated abstract a fuller copy replaced (re-embedded)."""
 
     new_ids: list[int] = field(default_factory=list)
     duplicates: int = 0
     enriched: int = 0
+    revised: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,8 @@ def texts_to_embed(db: Database, files: Sequence[Sequence[Paper]], *, model: str
     texts: dict[str, str] = {}
     with db.session() as session, session.no_autoflush:
         for papers in files:
-            drafts, _ = _resolve(session, papers, earlier=earlier)
-            texts.update((embedding_key(model, t), t) for t in map(_text, drafts))
+            drafts, revised, _ = _resolve(session, papers, earlier=earlier)
+            texts.update((embedding_key(model, t), t) for t in map(_text, [*drafts, *revised]))
             for arxiv_id, title_key in (p.identity for p in papers):
                 earlier.update(filter(None, (arxiv_id, title_key)))
         known = set(existing_keys(session, list(texts)))
@@ -161,12 +164,12 @@ def save_papers(
         MissingVectors: a new paper's text has neither a vector given nor a stored one.
     """
     with db.session() as session:
-        drafts, result = _resolve(session, papers)
+        drafts, revised, result = _resolve(session, papers)
         if dry_run:
             result.new_ids = [0] * len(drafts)
             session.rollback()
             return result
-        texts = [_text(d) for d in drafts]
+        texts = [_text(d) for d in [*drafts, *revised]]
         keys = [embedding_key(model, t) for t in texts]
         stored = set(existing_keys(session, keys))
         missing = [t for t, k in zip(texts, keys, strict=True) if k not in stored]
@@ -175,8 +178,13 @@ def save_papers(
         insert_vectors(
             session, model, {embedding_key(model, t): vectors[t] for t in dict.fromkeys(missing)}
         )
+        now = utcnow()
+        for row, key in zip(revised, keys[len(drafts) :], strict=True):
+            row.embedding_key, row.revised_at = key, now
+            session.add(row)
+        result.revised = len(revised)
         session.flush()  # enrichment of known rows first, as a unit-of-work flush would
-        result.new_ids = _insert_drafts(session, drafts, keys)
+        result.new_ids = _insert_drafts(session, drafts, keys[: len(drafts)])
         if record is not None:
             _upsert_file(
                 session,
@@ -194,10 +202,12 @@ def _resolve(
     papers: Sequence[Paper],
     *,
     earlier: AbstractSet[str] = frozenset(),
-) -> tuple[list[_Draft], SaveResult]:
+) -> tuple[list[_Draft], list[PaperRow], SaveResult]:
     """Match each paper by identity to a stored row or to an earlier paper of the batch,
-    enriching the one it matched; the others become drafts of new papers. Papers whose
-    arXiv id or title key is in `earlier` (papers about to be stored) are left out."""
+    enriching the one it matched; the others become drafts of new papers. A fuller copy
+    of a truncated abstract replaces it (`is_fuller`): such stored rows come back as
+    revised, their text to be embedded again. Papers whose arXiv id or title key is in
+    `earlier` (papers about to be stored) are left out."""
     items = [
         (p, p.identity)
         for p in papers
@@ -211,6 +221,7 @@ def _resolve(
         by_title[row.title_key] = row
     result = SaveResult()
     drafts: list[_Draft] = []
+    revised: dict[int, PaperRow] = {}
     for paper, (arxiv_id, title_key) in items:
         row = (by_arxiv.get(arxiv_id) if arxiv_id else None) or by_title.get(title_key)
         if row is None:
@@ -219,15 +230,17 @@ def _resolve(
             by_title[title_key] = row
         else:
             result.duplicates += 1
-            if row.id is None and not row.abstract:
-                row.abstract = paper.abstract  # a draft is not embedded yet
+            if is_fuller(row.abstract, paper.abstract):
+                row.abstract = paper.abstract
+                if isinstance(row, PaperRow) and row.id is not None:
+                    revised[row.id] = row  # a draft is not embedded yet: nothing to redo
             free_id = arxiv_id if arxiv_id not in by_arxiv else None
             if _enrich(row, paper, free_id) and row.id is not None:
                 result.enriched += 1
         if arxiv_id and arxiv_id not in by_arxiv and row.arxiv_id in (None, arxiv_id):
             row.arxiv_id = arxiv_id
             by_arxiv[arxiv_id] = row
-    return drafts, result
+    return drafts, list(revised.values()), result
 
 
 def _stored(session: Session, identities: Sequence[Identity]) -> Iterator[PaperRow]:
@@ -242,7 +255,7 @@ def _stored(session: Session, identities: Sequence[Identity]) -> Iterator[PaperR
 
 def _enrich(row: PaperRow | _Draft, paper: Paper, free_arxiv_id: str | None) -> bool:
     """Fill what the stored paper lacks, take a fuller author list and raise its upvotes;
-    never touch its text (so it is never re-embedded)."""
+    never touch its text (only `is_fuller` may, in `_resolve`)."""
     changes: dict[str, object] = {}
     if paper.upvotes is not None and (row.upvotes is None or paper.upvotes > row.upvotes):
         changes["upvotes"] = paper.upvotes
@@ -314,6 +327,16 @@ def rows_after(
     """Papers with id > `watermark` or in `also_ids` (lower ids not seen yet, whose
     transactions may commit late; at most 500), by id, with their stored vectors (None
     when a paper has none)."""
+    where = or_(col(PaperRow.id) > watermark, col(PaperRow.id).in_(list(also_ids)[:_CHUNK]))
+    return _index_rows(db, where, limit)
+
+
+def rows_revised_since(db: Database, since: datetime, *, limit: int = 5000) -> list[IndexRow]:
+    """Papers whose text a fuller copy replaced at or after `since` (naive UTC), by id."""
+    return _index_rows(db, col(PaperRow.revised_at) >= since, limit)
+
+
+def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
     query = (
         select(
             PaperRow.id,
@@ -325,7 +348,7 @@ def rows_after(
             Embedding.model,
         )
         .join(Embedding, col(Embedding.key) == col(PaperRow.embedding_key), isouter=True)
-        .where(or_(col(PaperRow.id) > watermark, col(PaperRow.id).in_(list(also_ids)[:_CHUNK])))
+        .where(where)
         .order_by(col(PaperRow.id))
         .limit(limit)
     )

@@ -268,16 +268,20 @@ def test_a_model_crash_fails_its_files_and_a_rerun_stores_them(
     assert [(f.new, f.duplicates, f.error) for f in again.files] == [(2, 0, None), (1, 1, None)]
 
 
-def test_a_paper_a_file_left_for_a_later_file_is_still_embedded(
+def test_a_later_file_completes_a_paper_an_earlier_file_left_without_abstract(
     ctx: Context, tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
     """An earlier file's copy has no abstract, a later one has: the first copy is stored
-    (its text is what gets embedded), the later one is a duplicate."""
+    and embedded as it is, then the later, fuller copy replaces its text (embedded once)."""
     first = _jsonl(tmp_path / "a.jsonl", [_paper(1, abstract="")])
     second = _jsonl(tmp_path / "b.jsonl", [_paper(1), _paper(2)])
     report = ingest_paths(ctx, [first, second])
-    assert [(f.new, f.duplicates) for f in report.files] == [(1, 0), (1, 1)]
-    assert sorted(embedder.encoded_texts) == ["Paper number 1", "Paper number 2. Abstract 2 words."]
+    assert [(f.new, f.duplicates, f.revised) for f in report.files] == [(1, 0, 0), (1, 1, 1)]
+    assert sorted(embedder.encoded_texts) == [
+        "Paper number 1",
+        "Paper number 1. Abstract 1 words.",
+        "Paper number 2. Abstract 2 words.",
+    ]
 
 
 def _sha256(path: Path) -> str:
