@@ -27,6 +27,7 @@ from bot.profiles import (
     MemberProfile,
     ProfileError,
     Source,
+    check_member_ids,
     liked_vectors,
     query_text,
     validate_interest,
@@ -416,6 +417,7 @@ def _state(
 
 
 def _ensure(ctx: Context, team_id: str, user_id: str, *, timezone: str | None = None) -> Member:
+    check_member_ids(team_id, user_id)
     defaults = _defaults(ctx, team_id, user_id, timezone)
     return store.ensure_member(ctx.db, **defaults)
 

@@ -18,9 +18,11 @@ from bot.schedule import parse_days, parse_time, parse_zone
 __all__ = [
     "AUTHOR_PREFIX",
     "LIKED_GROUP_SIMILARITY",
+    "SLACK_USER_ID",
     "MemberProfile",
     "ProfileError",
     "Source",
+    "check_member_ids",
     "liked_groups",
     "liked_vectors",
     "query_text",
@@ -30,6 +32,8 @@ __all__ = [
 ]
 
 AUTHOR_PREFIX = "author:"
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")  # a person's id, as Slack sends it
+SLACK_TEAM_ID = re.compile(r"^(?:[TE][A-Z0-9]{1,20})?$")  # a workspace's; "" when none
 MAX_INTEREST_CHARS = 300
 # 👍'd papers whose vectors are all pairwise at least this close (cosine) form one group,
 # matched by their normalized centroid; the others stay separate positives. High enough
@@ -144,6 +148,20 @@ def term_filter(term: str) -> re.Pattern[str]:
     """A case-insensitive pattern matching `term` as whole words (spacing-insensitive)."""
     words = [re.escape(w) for w in _SPACES.split(term.strip()) if w]
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def check_member_ids(team_id: str, user_id: str) -> None:
+    """Refuse ids Slack never sends (`""`, `<!channel>`, 5,000 characters) before a member
+    is created under them, e.g. from `paperboy member add`.
+
+    Raises:
+        ProfileError: not a Slack user id (`U…`/`W…`) or workspace id (`T…`/`E…`).
+    """
+    if not SLACK_USER_ID.match(user_id):
+        shown = user_id if len(user_id) <= 40 else user_id[:40] + "…"
+        _fail(f"“{shown}” is not a Slack user id (U or W, then capital letters and digits)")
+    if not SLACK_TEAM_ID.match(team_id):
+        _fail(f"“{team_id[:40]}” is not a Slack workspace id (T, then capital letters and digits)")
 
 
 def validate_interest(text: str, existing: list[str]) -> str:

@@ -31,7 +31,7 @@ from bot.slack.sender import Sender
 from bot.store import channels as channels_store
 from bot.store import members as members_store
 from bot.store import outbox
-from bot.store.outbox import OutboxPayload
+from bot.store.outbox import OutboxPayload, OutboxView
 from jobs.due import DueDigest, Recipient, due_digests, due_today
 
 # member digests built together (one window load, one matrix product); it also bounds the
@@ -68,6 +68,7 @@ class DeliverReport:
     failed: int = 0
     seconds: float = 0.0
     planned: list[PlannedDigest] = field(default_factory=list, repr=False)
+    held: list[OutboxView] = field(default_factory=list, repr=False)  # claimed by others
 
 
 def _recipients(
@@ -322,5 +323,6 @@ async def run(
         sent = await sender.send_round(stop=stop)
         report.sent, report.adopted, report.retried = sent.sent, sent.adopted, sent.retried
         report.failed += sent.failed
+        report.held = await asyncio.to_thread(outbox.held_rows, ctx.db, now=now)
     report.seconds = round(time.monotonic() - started, 3)
     return report

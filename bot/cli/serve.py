@@ -11,12 +11,14 @@ one-line error naming the variable (exit 2); no token is ever printed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from slack_sdk.errors import SlackApiError
@@ -43,6 +45,7 @@ PortOption = Annotated[
     int, typer.Option("--port", min=0, max=65535, help="HTTP port (0: any free one).")
 ]
 Closer = Callable[[], Awaitable[Any]]
+T = TypeVar("T")
 WEB_API_TIMEOUT_S = 30.0  # slack_sdk's default per-call timeout, for the pooled session
 TOKEN_ERRORS = frozenset(
     {
@@ -157,7 +160,7 @@ async def _follow_library(ctx: Context) -> None:
     while True:
         await asyncio.sleep(ctx.settings.index_sync_seconds)
         try:
-            await asyncio.to_thread(ctx.library.refresh)
+            await _discardable(ctx.library.refresh)
         except Exception:
             log.warning("index refresh failed; the next poll tries again", exc_info=True)
 
@@ -167,12 +170,39 @@ async def _warm_up(ctx: Context) -> None:
     freeze the heap (`gc.freeze`): every later full collection would otherwise walk the
     model's objects, pausing the event loop on some ack."""
     try:
-        await asyncio.to_thread(ctx.embedder.encode, ["warm up"])
-        await asyncio.to_thread(lambda: ctx.library.index)
+        await _discardable(ctx.embedder.encode, ["warm up"])
+        await _discardable(lambda: ctx.library.index)
     except Exception:
         log.exception("warm-up failed; the first search loads the model instead")
     gc.freeze()
     log_event(log, "warmed up", model_loaded=bool(getattr(ctx.embedder, "loaded", False)))
+
+
+async def _discardable(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a daemon thread: work the process may drop at shutdown (a model load,
+    an index poll). `asyncio.to_thread` would make the exit wait for it, since `asyncio.run`
+    joins the default executor's threads; a daemon thread is left to die with the process."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():  # cancelled meanwhile
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result, error = fn(*args), None
+        except BaseException as exc:
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="discardable", daemon=True).start()
+    return await done
 
 
 async def _finish_acknowledged_work() -> None:

@@ -29,7 +29,7 @@ from bot.slack.errors import classify
 from bot.store import channels as channels_store
 from bot.store import outbox
 
-__all__ = ["EVENT_TYPE", "SendReport", "Sender", "without_retries"]
+__all__ = ["EVENT_TYPE", "SendReport", "Sender", "holder_is_dead", "without_retries", "worker_id"]
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Sender:
     ) -> None:
         self.ctx, self.clock, self.sleep = ctx, clock, sleep
         self.client = without_retries(client)
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker or worker_id()
         self._last_post: dict[str, datetime] = {}
 
     async def send_round(self, *, stop: asyncio.Event | None = None) -> SendReport:
@@ -224,6 +224,27 @@ class Sender:
                     raise _Retry(failure.code, failure.retry_after) from error
                 raise _Permanent(failure.code, failure.channel_gone) from error
         raise _Retry("ratelimited")
+
+
+def worker_id() -> str:
+    """This process as an outbox claim names it: `host:pid`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_dead(holder: str) -> bool | None:
+    """Whether the process behind a claim's `holder` (a `worker_id`) is gone: True or False
+    for one on this host; None for another host's (or an unreadable id): nobody can tell
+    from here."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, OverflowError):
+        return True
+    except PermissionError:  # it runs, as another user
+        return False
+    return False
 
 
 def without_retries(client: AsyncWebClient) -> AsyncWebClient:

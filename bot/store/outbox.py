@@ -29,12 +29,14 @@ __all__ = [
     "claim_next",
     "enqueue",
     "existing_keys",
+    "held_rows",
     "last_failure",
     "list_rows",
     "mark_failed",
     "mark_sent",
     "recent_failures",
     "release",
+    "release_claims",
     "reschedule",
     "set_conversation",
 ]
@@ -100,6 +102,8 @@ class OutboxView:
     created_at: datetime
     sent_at: datetime | None
     papers: int
+    claimed_by: str | None = None  # while `sending`: the worker that holds the row
+    claimed_until: datetime | None = None  # … until then; another worker may recover it after
 
 
 def _view(row: Outbox) -> OutboxView:
@@ -116,6 +120,8 @@ def _view(row: Outbox) -> OutboxView:
         row.created_at,
         row.sent_at,
         papers,
+        row.claimed_by if row.state == "sending" else None,
+        row.claimed_until if row.state == "sending" else None,
     )
 
 
@@ -275,6 +281,35 @@ def mark_failed(db: Database, row_id: int, *, error: str) -> None:
 def release(db: Database, row_id: int, *, now: datetime) -> None:
     """Expire the claim of a row interrupted mid-send, so the next round verifies it first."""
     _set(db, row_id, claimed_until=now)
+
+
+def held_rows(db: Database, *, now: datetime) -> list[OutboxView]:
+    """Rows another worker holds right now (`sending`, claim not expired), oldest first:
+    what a delivery round cannot send yet, and whose claim it waits out."""
+    query = (
+        select(Outbox)
+        .where(col(Outbox.state) == "sending", col(Outbox.claimed_until) >= now)
+        .order_by(col(Outbox.id))
+    )
+    with db.session() as session:
+        return [_view(row) for row in session.exec(query)]
+
+
+def release_claims(db: Database, holders: Iterable[str], *, now: datetime) -> int:
+    """Expire the claims of `holders` (workers known to be dead), so that the next round
+    recovers their rows: it checks Slack's history for each first, so a message the dead
+    worker did post is adopted, never posted twice. Returns how many rows were released."""
+    with db.session() as session:
+        released = session.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.state) == "sending",
+                col(Outbox.claimed_until) >= now,
+                col(Outbox.claimed_by).in_(list(holders)),
+            )
+            .values(claimed_until=now - timedelta(seconds=1))
+        )
+        return int(released.rowcount or 0)
 
 
 def list_rows(

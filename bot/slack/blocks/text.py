@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
+from bot.profiles import SLACK_USER_ID
 from bot.summaries import truncate
 
 __all__ = [
@@ -41,7 +42,6 @@ MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK_TEXT = 40_000
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 _CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{1,20}$")
 
 
@@ -103,7 +103,7 @@ def safe_url(url: str | None) -> str | None:
 
 def mention(user_id: str) -> str:
     """A real mention for a Slack user id; anything else is shown escaped."""
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape_mrkdwn(user_id)
+    return f"<@{user_id}>" if SLACK_USER_ID.match(user_id) else escape_mrkdwn(user_id)
 
 
 def permalink(channel_id: str, ts: str) -> str | None:

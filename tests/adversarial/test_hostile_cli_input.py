@@ -1,0 +1,37 @@
+"""Ids no Slack workspace would send, typed at the command line: refused with one line,
+nobody created."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import app
+from bot.context import Context
+from bot.store import members as member_store
+from tests.cli import ContextRunner
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["member", "add", ""], "is not a Slack user id"),
+        (["member", "add", "U" + "X" * 5000], "is not a Slack user id"),
+        (["member", "add", "<!channel>", "-i", "graphs"], "is not a Slack user id"),
+        (["member", "add", "u123"], "is not a Slack user id"),
+        (["member", "add", "U123", "--team", "'; DROP TABLE member; --"], "workspace id"),
+    ],
+    ids=["empty", "huge", "channel-mention", "lower-case", "sql-team"],
+)
+def test_a_member_id_slack_never_sends_is_refused(
+    ctx: Context, args: list[str], message: str
+) -> None:
+    result = ContextRunner(ctx).invoke(app, args)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert member_store.unpaused_members(ctx.db) == []
+
+
+def test_real_ids_are_taken(ctx: Context) -> None:
+    result = ContextRunner(ctx).invoke(app, ["member", "add", "W0G3ABC", "--team", "T024BE7LD"])
+    assert result.exit_code == 0, result.output
+    assert member_store.load_states(ctx.db, "T024BE7LD", ["W0G3ABC"])
