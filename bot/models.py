@@ -97,6 +97,7 @@ class Member(SQLModel, table=True):
     popularity_boost: bool = True
     paused: bool = False
     show_closest: bool = False
+    share_votes: bool = False  # "show my 👍 to my team": named in /papers hot, counted there
     last_digest_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
@@ -111,13 +112,14 @@ class Interest(SQLModel, table=True):
 
 
 class SeedPaper(SQLModel, table=True):
-    """A paper the member named as 'more like this'."""
+    """A paper the member named as 'more like this', or one of their imported library."""
 
     __table_args__ = (UniqueConstraint("member_id", "paper_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     paper_id: int = Field(foreign_key="paper.id")
+    origin: str = Field(default="added", max_length=16)  # added | library (an import)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
@@ -135,13 +137,13 @@ class Feedback(SQLModel, table=True):
 
 
 class MemberFilter(SQLModel, table=True):
-    """A must-match keyword or a mute (word or author) on a member's digests."""
+    """A must-match keyword, a mute (word or author), or a followed author."""
 
     __table_args__ = (UniqueConstraint("member_id", "kind", "term"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
-    kind: str  # keyword | mute
+    kind: str  # keyword | mute | author (followed: their papers always reach the member)
     term: str = Field(max_length=200)
 
 
@@ -169,6 +171,7 @@ class Channel(SQLModel, table=True):
     timezone: str = "UTC"
     delivery_time: str = "09:00"
     days: str = "mon,tue,wed,thu,fri"
+    hot_weekly: bool = False  # a weekly "Hot in #channel" post on its last digest day
     last_digest_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
@@ -190,7 +193,7 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, index=True, max_length=200)  # e.g. dm:T1:U1:2026-11-26
-    kind: str  # dm | channel
+    kind: str  # dm | channel | hot (the weekly "what the lab is reading" post)
     recipient: str = Field(max_length=32)  # user id or channel id
     period: str = Field(max_length=32)  # the recipient's local digest date
     payload: str  # JSON: {"text": ..., "blocks": [...], "paper_ids": [...]}
