@@ -257,7 +257,13 @@ def search_for_member(
 def more_like_this(
     ctx: Context, team_id: str, user_id: str, paper_id: int, limit: int = 5
 ) -> list[SearchHit]:
-    """Papers nearest to one paper, leaving out the member's 👎'd and muted ones."""
+    """Papers nearest to one paper, leaving out the member's 👎'd and muted ones.
+
+    Raises:
+        ProfileError: the paper is not (or no longer) in the library.
+    """
+    if paper_id not in ctx.library.papers([paper_id]):
+        raise ProfileError("that paper is no longer in the library")
     member = matching_profile(ctx, _state(ctx, team_id, user_id))
     hits = ctx.library.similar(
         paper_id, limit=limit * 2 + 5, exclude_ids=[*member.disliked, paper_id]

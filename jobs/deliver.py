@@ -26,6 +26,7 @@ from bot.models import Channel, Member, utcnow
 from bot.schedule import Schedule
 from bot.slack import blocks
 from bot.slack.blocks import Message
+from bot.slack.conversations import channel_members
 from bot.slack.errors import classify
 from bot.slack.sender import Sender
 from bot.store import channels as channels_store
@@ -202,7 +203,7 @@ async def _plan_channel(
 ) -> PlannedDigest | None:
     channel = due.recipient
     try:
-        present = await _channel_members(client, channel.recipient_id)
+        present = await channel_members(client, channel.recipient_id)
     except Exception as error:
         failure = classify(error)
         if failure is None:
@@ -233,17 +234,6 @@ async def _plan_channel(
     message = blocks.channel_digest_message(digest)
     payload = _payload(message, paper_ids, channel_row_id=channel.row_id, mentioned=mentioned)
     return PlannedDigest(due, payload)
-
-
-async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
-    present: set[str] = set()
-    cursor = None
-    while True:
-        page = await client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
-        present.update(page.get("members") or [])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return present
 
 
 def write(ctx: Context, item: PlannedDigest, *, now: datetime) -> bool:

@@ -2,7 +2,10 @@
 
 Home-tab actions have no `response_url`: every change is stored at once, then the Home view
 is published again (with the error on top when the change was refused). Opening the Home
-tab only reads: a member is created by their first change.
+tab only reads: a member is created by their first change. A button that removes something
+names it by a stable id or its text, never its place in a list, so a click that arrives
+before the republished view (a double-click) removes nothing a second time; a value no
+button of the current view carries changes nothing and says so.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import members
+from bot import members, reading
 from bot.context import Context
 from bot.members import ProfileView
-from bot.profiles import validate_interest, validate_settings
+from bot.profiles import ProfileError, validate_author, validate_interest, validate_settings
 from bot.slack import blocks
 from bot.slack.blocks import ids
 from bot.slack.slash_command import open_settings
@@ -32,7 +35,8 @@ log = logging.getLogger("bot.slack")
 _CHANGES = re.compile(
     "^(" + "|".join(map(re.escape, (*ids.HOME_ACTIONS, ids.HOME_RESET_FEEDBACK))) + ")$"
 )
-_OPTION_KEYS = ("popularity_boost", "paused")
+_OPTION_KEYS = ("popularity_boost", "paused", "share_votes")
+STALE_HOME = "That button was from an older view of this tab, so nothing changed; here it is again."
 
 
 def register(app: PaperboyApp, ctx: Context) -> None:
@@ -47,6 +51,11 @@ def register(app: PaperboyApp, ctx: Context) -> None:
     async def add_interest(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         await client.views_open(trigger_id=body["trigger_id"], view=blocks.add_interest_modal())
+
+    @app.action(ids.HOME_FOLLOW_AUTHOR)
+    async def follow_author(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.follow_author_modal())
 
     @app.action(ids.HOME_OPEN_SETTINGS)
     async def edit_settings(
@@ -75,6 +84,19 @@ def register(app: PaperboyApp, ctx: Context) -> None:
             return await ack(response_action="errors", errors={"interest": str(error)})
         await ack()
         change = ("follow", text)
+        await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
+
+    @app.view(ids.MODAL_FOLLOW_AUTHOR)
+    async def author_followed(
+        ack: Any, view: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        name = view["state"]["values"]["author"]["text"].get("value") or ""
+        try:
+            validate_author(name, [])
+        except ValueError as error:
+            return await ack(response_action="errors", errors={"author": str(error)})
+        await ack()
+        change = ("follow_author", name)
         await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
 
     @app.view(ids.MODAL_SETTINGS)
@@ -154,11 +176,44 @@ def _reset_feedback(ctx: Context, team_id: str, user_id: str, _value: str) -> No
     members.reset_feedback(ctx, team_id, user_id)
 
 
+def _row(action_id: str, value: str) -> int:
+    """The id a Remove-like button carries ("id:42"); anything else (a list position from
+    an older view, a forged value) refuses the change, with one log line."""
+    found = ids.stable_id(value)
+    if found is None:
+        log.warning("malformed %s value %r", action_id, value[:80])
+        raise ProfileError(STALE_HOME)
+    return found
+
+
+def _remove_interest(ctx: Context, team_id: str, user_id: str, value: str) -> None:
+    members.remove_interest(ctx, team_id, user_id, _row(ids.HOME_REMOVE_INTEREST, value))
+
+
+def _remove_seed(ctx: Context, team_id: str, user_id: str, value: str) -> None:
+    members.remove_seed_paper(ctx, team_id, user_id, _row(ids.HOME_REMOVE_SEED, value))
+
+
+def _unsave(ctx: Context, team_id: str, user_id: str, value: str) -> None:
+    reading.unsave(ctx, team_id, user_id, _row(ids.HOME_UNSAVE, value))
+
+
+def _unmute(ctx: Context, team_id: str, user_id: str, value: str) -> None:
+    members.unmute(ctx, team_id, user_id, value, missing_ok=True)
+
+
+def _unfollow_author(ctx: Context, team_id: str, user_id: str, value: str) -> None:
+    members.unfollow_author(ctx, team_id, user_id, value, missing_ok=True)
+
+
 _HOME_CHANGES: dict[str, Callable[[Context, str, str, str], object]] = {
     "follow": members.follow,
-    ids.HOME_REMOVE_INTEREST: members.unfollow,
-    ids.HOME_REMOVE_SEED: members.remove_seed,
-    ids.HOME_UNMUTE: members.unmute,
+    "follow_author": members.follow_author,
+    ids.HOME_REMOVE_INTEREST: _remove_interest,
+    ids.HOME_REMOVE_SEED: _remove_seed,
+    ids.HOME_UNMUTE: _unmute,
+    ids.HOME_UNFOLLOW_AUTHOR: _unfollow_author,
+    ids.HOME_UNSAVE: _unsave,
     ids.HOME_TOGGLE_PAUSE: _toggle_pause,
     ids.HOME_RESET_FEEDBACK: _reset_feedback,
 }

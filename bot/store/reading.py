@@ -19,7 +19,7 @@ from bot.db import Database
 from bot.models import Feedback, Member, PaperRow
 from bot.paper import Identity
 
-__all__ = ["TeamSignal", "match_identities", "saved_page", "team_signals"]
+__all__ = ["TeamSignal", "match_identities", "saved_page", "sharing_members", "team_signals"]
 
 _CHUNK = 500  # bound on SQL parameters per IN (...)
 
@@ -99,3 +99,16 @@ def match_identities(db: Database, identities: Sequence[Identity]) -> list[int |
         (by_arxiv.get(i.arxiv_id) if i.arxiv_id else None) or by_title.get(i.title_key)
         for i in identities
     ]
+
+
+def sharing_members(db: Database, team_id: str, user_ids: Sequence[str]) -> list[str]:
+    """Those of `user_ids` who agreed to show their 👍 and saves to their team."""
+    if not user_ids:
+        return []
+    query = select(Member.user_id).where(
+        col(Member.team_id) == team_id,
+        col(Member.user_id).in_(list(user_ids)),
+        col(Member.share_votes).is_(True),
+    )
+    with db.session() as session:
+        return [str(u) for u in session.exec(query)]

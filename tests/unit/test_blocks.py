@@ -213,7 +213,9 @@ def test_settings_modal_round_trips_through_state():
         "days": {"value": {"selected_options": [{"value": "tue"}]}},
         "max_papers": {"value": {"value": "3"}},
         "threshold": {"value": {"value": "0.4"}},
-        "options": {"value": {"selected_options": [{"value": "popularity_boost"}]}},
+        "options": {
+            "value": {"selected_options": [{"value": "popularity_boost"}, {"value": "share_votes"}]}
+        },
     }
     assert blocks.settings_from_state(values) == {
         "delivery_time": "07:45",
@@ -223,6 +225,7 @@ def test_settings_modal_round_trips_through_state():
         "threshold": "0.4",
         "popularity_boost": True,
         "paused": False,
+        "share_votes": True,
     }
 
 
