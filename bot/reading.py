@@ -142,7 +142,11 @@ def export_saved(
     if not listed:
         raise ProfileError(_NOTHING_SAVED)
     titles = {"bibtex": "Saved papers (BibTeX)", "ris": "Saved papers (RIS)"}
-    return [ExportFile(filename(EXPORT_STEM, f), titles[f], f, export(listed, f)) for f in formats]
+    chosen = [f for f in FORMATS if f in formats]
+    if not chosen:
+        raise ProfileError(f"export as {' or '.join(FORMATS)}")
+    files = [ExportFile(filename(EXPORT_STEM, f), titles[f], f, export(listed, f)) for f in chosen]
+    return SavedExport(files, len(listed))
 
 
 def hot_papers(

@@ -1,5 +1,9 @@
 """The deliver job: turn due digests into outbox rows, then send a round.
 
+Channels with the weekly hot post on are also recipients of kind "hot": once a week, on the
+last of the channel's digest days at its digest time, what its sharing members 👍'd and
+saved that week (`bot.reading.hot_papers`).
+
 Each due recipient's digest is built (`build_due`), then written as one outbox row together
 with the deliveries it makes in a single transaction (`write`); the row's key (recipient +
 local date) makes the write happen at most once, even with two jobs racing. Empty digests
@@ -21,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import digest as digest_service
+from bot import reading
 from bot.context import Context
 from bot.models import Channel, Member, utcnow
 from bot.schedule import Schedule
@@ -79,6 +84,7 @@ def _recipients(
     channels = channels_store.enabled_channels(ctx.db)
     recipients = [_recipient("dm", m, m.user_id, not m.paused) for m in members]
     recipients += [_recipient("channel", c, c.channel_id, c.enabled) for c in channels]
+    recipients += [_weekly_hot(c) for c in channels if c.hot_weekly]
     known: dict[str, dict[str, int]] = {}
     for member in members:
         known.setdefault(member.team_id, {})[member.user_id] = member.id or 0
@@ -88,6 +94,15 @@ def _recipients(
 def _recipient(kind: Any, row: Member | Channel, recipient_id: str, active: bool) -> Recipient:
     schedule = Schedule.stored(row.delivery_time, row.timezone, row.days)
     return Recipient(kind, row.team_id, recipient_id, schedule, active, row.id)
+
+
+def _weekly_hot(channel: Channel) -> Recipient:
+    """The channel's weekly hot post: its digest time, on the last of its days."""
+    schedule = Schedule.stored(channel.delivery_time, channel.timezone, channel.days)
+    weekly = Schedule(schedule.time, schedule.zone, schedule.days[-1:])
+    return Recipient(
+        "hot", channel.team_id, channel.channel_id, weekly, channel.enabled, channel.id
+    )
 
 
 def due_now(
@@ -152,8 +167,9 @@ async def build_due(
         if stop is not None and stop.is_set():
             break
         team = known.get(channel_due.recipient.team_id, {})
+        plan = _plan_hot if channel_due.recipient.kind == "hot" else _plan_channel
         try:
-            item = await _plan_channel(ctx, client, channel_due, team, now)
+            item = await plan(ctx, client, channel_due, team, now)
         except Exception:
             log.exception(
                 "digest %s could not be built; the next tick tries again", channel_due.key
@@ -198,12 +214,15 @@ def _plan_members(
     return planned
 
 
-async def _plan_channel(
-    ctx: Context, client: AsyncWebClient, due: DueDigest, known: dict[str, int], now: datetime
-) -> PlannedDigest | None:
+async def _present(
+    ctx: Context, client: AsyncWebClient, due: DueDigest
+) -> set[str] | PlannedDigest | None:
+    """The channel's members; else what to plan instead: nothing (a transient failure,
+    the next tick tries again) or a failed row (the bot cannot see the channel any more,
+    whose digest is then switched off)."""
     channel = due.recipient
     try:
-        present = await channel_members(client, channel.recipient_id)
+        return await channel_members(client, channel.recipient_id)
     except Exception as error:
         failure = classify(error)
         if failure is None:
@@ -215,6 +234,32 @@ async def _plan_channel(
         if failure.channel_gone:
             await asyncio.to_thread(channels_store.stop_channel, ctx.db, channel.row_id or 0)
         return PlannedDigest(due, _payload(None, []), state="failed", error=failure.code)
+
+
+async def _plan_hot(
+    ctx: Context, client: AsyncWebClient, due: DueDigest, _known: dict[str, int], now: datetime
+) -> PlannedDigest | None:
+    """The weekly "Hot in #channel" post; skipped when nobody shared a 👍 or save."""
+    present = await _present(ctx, client, due)
+    if not isinstance(present, set):
+        return present
+    channel = due.recipient
+    hot = await asyncio.to_thread(
+        reading.hot_papers, ctx, channel.team_id, channel.recipient_id, sorted(present), now=now
+    )
+    if not hot.papers:
+        return PlannedDigest(due, _payload(None, []), state="skipped")
+    message = blocks.hot_message(hot, weekly=True)
+    return PlannedDigest(due, _payload(message, [item.paper.id for item in hot.papers]))
+
+
+async def _plan_channel(
+    ctx: Context, client: AsyncWebClient, due: DueDigest, known: dict[str, int], now: datetime
+) -> PlannedDigest | None:
+    channel = due.recipient
+    present = await _present(ctx, client, due)
+    if not isinstance(present, set):
+        return present
     user_ids = [u for u in known if u in present]
     digest = await asyncio.to_thread(
         digest_service.build_channel_digest,
