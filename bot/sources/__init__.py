@@ -26,7 +26,7 @@ from bot.sources import (
     semantic_scholar,
     zotero_csv,
 )
-from bot.sources.base import FileUnavailable, ParseError, ParseResult
+from bot.sources.base import FileUnavailable, ParseError, ParseResult, Refused
 from bot.sources.detect import detect_format
 from bot.sources.reader import DEFAULT_MAX_BYTES, decode_bytes, read_source, read_source_bytes
 
@@ -37,6 +37,7 @@ __all__ = [
     "FileUnavailable",
     "ParseError",
     "ParseResult",
+    "Refused",
     "decode_bytes",
     "detect_format",
     "parse_file",

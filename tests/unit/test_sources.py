@@ -167,7 +167,7 @@ def test_oversized_file_is_refused_unread(tmp_path: Path) -> None:
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert "file disappeared" in _refused(tmp_path / "gone.txt")
-    assert "directory" in _refused(tmp_path)
+    assert "a folder, not a regular file" in _refused(tmp_path)
 
 
 def test_only_a_file_that_cannot_be_read_is_unavailable(tmp_path: Path) -> None:
