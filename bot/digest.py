@@ -5,6 +5,8 @@ first every paper by an author they follow (whatever its score), then the best m
 each with a plain-text reason and an extractive summary; it records nothing
 (the delivery job calls `bot.store.members.record_deliveries` in the outbox transaction).
 `build_channel_digest` does the same for a channel, listing every member each paper matched.
+A window holds the papers ingested in it, less arXiv replacements (a new version of older
+work is searchable, never delivered as a new paper).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.matcher import (
 )
 from bot.members import matching_profile
 from bot.models import utcnow
+from bot.paper import REPLACED
 from bot.profiles import MemberProfile, Source, query_text
 from bot.store import channels as channel_store
 from bot.store import members as store
@@ -285,9 +288,10 @@ def build_channel_digest(
 
 
 def _window(ctx: Context, start: datetime, until: datetime) -> tuple[list[PaperView], np.ndarray]:
+    """The papers ingested in [start, until) that are new work (not arXiv replacements)."""
     ids = ctx.library.ids_ingested_between(start, until)
     papers = ctx.library.papers(ids)
-    ids = [i for i in ids if i in papers]
+    ids = [i for i in ids if i in papers and papers[i].announce not in REPLACED]
     vectors = ctx.library.vectors(ids) if ids else np.zeros((0, 0), np.float32)
     return [papers[i] for i in ids], vectors
 
@@ -383,7 +387,7 @@ def _item(
     """One digest item; the summary is the sentences closest to `query` (the vector that
     picked the paper; its title when none did, as for a followed author's paper)."""
     group, rows, title = texts.of(paper)
-    line = gist(group, rows, title)
+    line = truncate(paper.gist, GIST_CHARS) if paper.gist else gist(group, rows, title)
     chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
     text = summarize(group, rows, title if query is None else query, avoid=chosen)
     return DigestItem(paper, round(score, 4), reason, text, line)

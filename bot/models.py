@@ -26,6 +26,7 @@ __all__ = [
     "Outbox",
     "PaperRow",
     "SeedPaper",
+    "SourceFetch",
     "utcnow",
 ]
 
@@ -60,6 +61,12 @@ class PaperRow(SQLModel, table=True):
     upvotes: int | None = None
     url: str | None = None
     source: str | None = None
+    # arXiv's announce type when the first source had one: new | cross | replace |
+    # replace-cross; a replacement is stored and searchable but never delivered as new
+    announce: str | None = Field(default=None, max_length=16)
+    gist: str | None = None  # a one-line summary the source wrote (HF's ai_summary)
+    gist_source: str | None = Field(default=None, max_length=100)  # who wrote the gist
+    code_url: str | None = None  # the paper's code repository
     embedding_key: str | None = Field(default=None, foreign_key="embedding.key", max_length=64)
     ingested_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
@@ -79,6 +86,25 @@ class InboxFile(SQLModel, table=True):
     duplicates: int = 0
     error: str | None = None
     ingested_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class SourceFetch(SQLModel, table=True):
+    """What the last fetch of one configured source (`SOURCES`) did, and when the next is
+    due; its validators (ETag, Last-Modified) make an unchanged feed cost nothing."""
+
+    __tablename__ = "source_fetch"
+
+    name: str = Field(primary_key=True, max_length=200)  # "hf-daily", "arxiv:cs.CV+cs.LG"
+    url: str | None = None  # the last URL requested
+    etag: str | None = Field(default=None, max_length=300)
+    last_modified: str | None = Field(default=None, max_length=100)
+    attempted_at: NaiveDatetime | None = None
+    succeeded_at: NaiveDatetime | None = None
+    result: str | None = Field(default=None, max_length=20)  # ok | unchanged | empty | failed
+    error: str | None = None  # the one-line reason of the last failure
+    papers: int | None = None  # papers in the last file written
+    file: str | None = None  # the inbox file last written
+    next_run_at: NaiveDatetime | None = None
 
 
 class Member(SQLModel, table=True):
