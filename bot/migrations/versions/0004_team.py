@@ -5,7 +5,7 @@ Adds `member.share_votes` (consent to be named in a channel's hot list), `seedpa
 weekly "Hot in #channel" post). Followed authors are `memberfilter` rows of kind "author".
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 08:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
