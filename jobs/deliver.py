@@ -146,7 +146,8 @@ async def build_due(
     """
     recipients, known, members = await asyncio.to_thread(_recipients, ctx)
     if users is not None or channels is not None:
-        wanted = {("dm", u) for u in users or ()} | {("channel", c) for c in channels or ()}
+        wanted = {("dm", u) for u in users or ()}
+        wanted |= {(kind, c) for c in channels or () for kind in ("channel", "hot")}
         recipients = [r for r in recipients if (r.kind, r.recipient_id) in wanted]
     due = await asyncio.to_thread(due_now, ctx, recipients, now=now, force=force)
     planned = []
