@@ -196,15 +196,24 @@ def replace_library(db: Database, member_id: int, paper_ids: Sequence[int]) -> N
     of an earlier import that are not among them go; seeds the member added stay as they
     are."""
     wanted = list(dict.fromkeys(paper_ids))
+    dialect = postgresql if db.is_postgres else sqlite
     with db.session() as session:
         rows = session.exec(select(SeedPaper).where(SeedPaper.member_id == member_id)).all()
         present = {row.paper_id for row in rows}
         for row in rows:
             if row.origin == "library" and row.paper_id not in wanted:
                 session.delete(row)
-        for paper_id in wanted:
-            if paper_id not in present:
-                session.add(SeedPaper(member_id=member_id, paper_id=paper_id, origin="library"))
+        new = [
+            {"member_id": member_id, "paper_id": p, "origin": "library", "created_at": utcnow()}
+            for p in wanted
+            if p not in present
+        ]
+        if new:  # a concurrent import of the same file (a double share) inserts nothing twice
+            session.execute(
+                dialect.insert(SeedPaper)
+                .values(new)
+                .on_conflict_do_nothing(index_elements=["member_id", "paper_id"])
+            )
 
 
 def delete_seed(db: Database, member_id: int, paper_id: int) -> bool:

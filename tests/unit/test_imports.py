@@ -141,3 +141,41 @@ def test_too_large_is_refused_before_parsing(ctx, settings: Settings, tmp_path: 
     with pytest.raises(ProfileError, match="not found"):
         imports.import_file(small, T, U, tmp_path / "missing.bib")
     small.db.dispose()
+
+
+def test_the_same_file_imported_twice_at_once_is_one_import(ctx, ids) -> None:
+    """A file shared twice (a double share, an event retry) imports concurrently."""
+    import threading
+
+    data = library_jsonl([entry(p["title"]) for p in CORPUS[:4]])
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            imports.import_bytes(ctx, T, U, data, filename="lib.jsonl")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(members.profile(ctx, T, U).library) == 4
+
+
+def test_an_exported_reading_list_imports_back_as_the_same_papers(ctx, ids) -> None:
+    from bot import reading
+
+    for title in (CORPUS[0]["title"], CORPUS[2]["title"], CORPUS[6]["title"]):
+        members.record_feedback(ctx, T, "U2", ids[title], "save")
+    for export in reading.export_saved(ctx, T, "U2").files:
+        data = export.text.encode()
+        report = imports.import_bytes(ctx, T, U, data, filename=export.filename)
+        assert (report.format, report.read, report.used) == (export.format, 3, 3)
+    assert {p.id for p in members.profile(ctx, T, U).library} == {
+        ids[CORPUS[0]["title"]],
+        ids[CORPUS[2]["title"]],
+        ids[CORPUS[6]["title"]],
+    }
