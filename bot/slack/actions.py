@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -69,26 +70,26 @@ def register(app: PaperboyApp, ctx: Context) -> None:
         who = (ctx, context.team_id or "", context.user_id)
         await answer(respond, work.run(_more_like, *who, action), **_EPHEMERAL)
 
-    @app.action(ids.SEARCH_MORE)
-    async def next_page(ack: Any, action: dict[str, Any], context: Any, respond: Any) -> None:
-        await ack()
-        who = (ctx, context.team_id or "", context.user_id)
-        page = work.run(_search_page, *who, action)
-        await answer(respond, page, error_options=_EPHEMERAL, replace_original=True)
+    for action_id, page in (
+        (ids.SEARCH_MORE, _search_page),
+        (ids.SAVED_UNSAVE, _unsave),
+        (ids.SAVED_MORE, _saved_page),
+    ):
+        _register_page(app, ctx, action_id, page)
 
-    @app.action(ids.SAVED_UNSAVE)
-    async def unsave(ack: Any, action: dict[str, Any], context: Any, respond: Any) -> None:
-        await ack()
-        who = (ctx, context.team_id or "", context.user_id)
-        page = work.run(_unsave, *who, action)
-        await answer(respond, page, error_options=_EPHEMERAL, replace_original=True)
 
-    @app.action(ids.SAVED_MORE)
-    async def saved_page(ack: Any, action: dict[str, Any], context: Any, respond: Any) -> None:
+def _register_page(
+    app: PaperboyApp, ctx: Context, action_id: str, page: Callable[..., Message]
+) -> None:
+    """A button whose answer replaces its message with a new page (search results, the
+    reading list); a malformed value gets an ephemeral note and leaves the message."""
+
+    @app.action(action_id)
+    async def new_page(ack: Any, action: dict[str, Any], context: Any, respond: Any) -> None:
         await ack()
         who = (ctx, context.team_id or "", context.user_id)
-        page = work.run(_saved_page, *who, action)
-        await answer(respond, page, error_options=_EPHEMERAL, replace_original=True)
+        built = app.work.run(page, *who, action)
+        await answer(respond, built, error_options=_EPHEMERAL, replace_original=True)
 
 
 def _dm_message(body: dict[str, Any]) -> dict[str, Any] | None:

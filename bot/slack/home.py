@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import members, reading
@@ -40,22 +42,15 @@ STALE_HOME = "That button was from an older view of this tab, so nothing changed
 
 
 def register(app: PaperboyApp, ctx: Context) -> None:
-    """Register the Home tab event, its buttons and the two modals' submissions."""
+    """Register the Home tab event, its buttons and its modals' submissions."""
 
     @app.event("app_home_opened")
     async def home_opened(event: dict[str, Any], context: Any, client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
             await publish(app, ctx, client, context.team_id or "", event["user"])
 
-    @app.action(ids.HOME_ADD_INTEREST)
-    async def add_interest(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await client.views_open(trigger_id=body["trigger_id"], view=blocks.add_interest_modal())
-
-    @app.action(ids.HOME_FOLLOW_AUTHOR)
-    async def follow_author(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await client.views_open(trigger_id=body["trigger_id"], view=blocks.follow_author_modal())
+    for form in _ONE_FIELD_FORMS:
+        _register_form(app, ctx, form)
 
     @app.action(ids.HOME_OPEN_SETTINGS)
     async def edit_settings(
@@ -73,32 +68,6 @@ def register(app: PaperboyApp, ctx: Context) -> None:
         change = (action["action_id"], action.get("value") or "")
         await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
 
-    @app.view(ids.MODAL_ADD_INTEREST)
-    async def interest_added(
-        ack: Any, view: dict[str, Any], context: Any, client: AsyncWebClient
-    ) -> None:
-        text = view["state"]["values"]["interest"]["text"].get("value") or ""
-        try:
-            validate_interest(text, [])
-        except ValueError as error:
-            return await ack(response_action="errors", errors={"interest": str(error)})
-        await ack()
-        change = ("follow", text)
-        await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
-
-    @app.view(ids.MODAL_FOLLOW_AUTHOR)
-    async def author_followed(
-        ack: Any, view: dict[str, Any], context: Any, client: AsyncWebClient
-    ) -> None:
-        name = view["state"]["values"]["author"]["text"].get("value") or ""
-        try:
-            validate_author(name, [])
-        except ValueError as error:
-            return await ack(response_action="errors", errors={"author": str(error)})
-        await ack()
-        change = ("follow_author", name)
-        await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
-
     @app.view(ids.MODAL_SETTINGS)
     async def settings_saved(
         ack: Any, view: dict[str, Any], context: Any, client: AsyncWebClient
@@ -110,6 +79,53 @@ def register(app: PaperboyApp, ctx: Context) -> None:
         await ack()
         team, user = context.team_id or "", context.user_id
         await publish(app, ctx, client, team, user, settings=changes)
+
+
+@dataclass(frozen=True)
+class _Form:
+    """A Home button that opens a one-field modal, and what its submission changes."""
+
+    button: str  # the Home button's action id
+    modal: Callable[[], View]
+    callback_id: str
+    block_id: str  # the input's block (its action id is "text")
+    validate: Callable[[str, list[str]], str]  # refuses with a ValueError shown in the modal
+    change: str  # the `_HOME_CHANGES` key that stores it
+
+
+_ONE_FIELD_FORMS = (
+    _Form(
+        ids.HOME_ADD_INTEREST, blocks.add_interest_modal, ids.MODAL_ADD_INTEREST,
+        "interest", validate_interest, "follow",
+    ),
+    _Form(
+        ids.HOME_FOLLOW_AUTHOR, blocks.follow_author_modal, ids.MODAL_FOLLOW_AUTHOR,
+        "author", validate_author, "follow_author",
+    ),
+)  # fmt: skip
+
+
+def _register_form(app: PaperboyApp, ctx: Context, form: _Form) -> None:
+    """The button that opens `form`'s modal, and the submission that stores its value
+    (refused in the modal itself when it does not validate)."""
+
+    @app.action(form.button)
+    async def open_form(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=form.modal())
+
+    @app.view(form.callback_id)
+    async def submitted(
+        ack: Any, view: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        text = view["state"]["values"][form.block_id]["text"].get("value") or ""
+        try:
+            form.validate(text, [])
+        except ValueError as error:
+            return await ack(response_action="errors", errors={form.block_id: str(error)})
+        await ack()
+        change = (form.change, text)
+        await publish(app, ctx, client, context.team_id or "", context.user_id, change=change)
 
 
 async def publish(
