@@ -108,3 +108,9 @@ async def test_a_failed_upload_is_answered_not_thrown(http, fake_slack, ctx: Con
     fake_slack.fail_next("files.completeUploadExternal", error="missing_scope")
     reply = await papers(http, fake_slack, "saved export")
     assert "Something went wrong" in block_texts(reply)
+
+
+async def test_a_page_past_the_end_says_so(http, fake_slack, ctx: Context, slack_papers):
+    save_all(ctx, slack_papers)
+    reply = await click(http, fake_slack, ids.SAVED_MORE, "500", 1)
+    assert "No saved papers past 7" in block_texts(reply)

@@ -179,3 +179,21 @@ def test_an_exported_reading_list_imports_back_as_the_same_papers(ctx, ids) -> N
         ids[CORPUS[2]["title"]],
         ids[CORPUS[6]["title"]],
     }
+
+
+REFERENCES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["zotero_export.csv", "zotero_export.ris", "zotero_export.bib", "zotero_export_native.bib"],
+)
+def test_reference_manager_exports_match_the_stored_papers(ctx: Context, name: str) -> None:
+    """The same Zotero library, ingested once, then imported from each export format:
+    every entry is found (by arXiv id, or by title where the export has no id)."""
+    from jobs.ingest import ingest_paths
+
+    assert ingest_paths(ctx, [REFERENCES / "zotero_export.bib"]).new == 8
+    report = imports.import_file(ctx, T, U, REFERENCES / name)
+    assert (report.read, report.matched, report.used, report.not_found) == (8, 8, 8, 0)
+    assert len(members.profile(ctx, T, U).library) == 8

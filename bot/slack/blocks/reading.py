@@ -44,9 +44,13 @@ def unsave_value(paper_id: int, offset: int) -> str:
 
 def saved_message(page: SavedPage) -> Message:
     """One page of the reading list, newest save first, each paper with "Unsave"."""
-    if not page.papers and page.offset == 0:
-        text = "Your reading list is empty. Press 🔖 *Save* on a paper in a digest to keep it here."
-        return Message("Your reading list is empty.", [SectionBlock(text=mrkdwn(text))])
+    if not page.papers:
+        text = (
+            "Your reading list is empty. Press 🔖 *Save* on a paper in a digest to keep it here."
+            if page.total == 0
+            else f"No saved papers past {page.total}; `/papers saved` starts from the newest."
+        )
+        return Message(text.replace("*", "").replace("`", ""), [SectionBlock(text=mrkdwn(text))])
     first, last = page.offset + 1, page.offset + len(page.papers)
     heading = f"🔖 *Your reading list* · {first}–{last} of {page.total}"
     blocks: list[Block] = [SectionBlock(text=mrkdwn(heading))]
