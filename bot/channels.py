@@ -1,4 +1,5 @@
-"""The channel digest service: switch a channel's team digest on or off, and report it.
+"""The channel digest service: switch a channel's team digest (and its weekly "what the
+lab is reading" post) on or off, and report it.
 
 Keyed by (team_id, channel_id). Errors a member can fix raise `ChannelError` (a
 `ValueError`) with a message fit to show them verbatim. Whether the bot is in the channel
@@ -23,6 +24,7 @@ __all__ = [
     "channel_status",
     "disable_channel",
     "enable_channel",
+    "set_hot_weekly",
 ]
 
 USE_IN_CHANNEL = "Run `/papers channel on` in the channel that should get the team digest."
@@ -49,6 +51,7 @@ class ChannelState:
     next_digest_at: datetime | None
     last_digest_at: datetime | None
     stopped_by: str | None = None  # Slack's error when the last digest failed and it is off
+    hot_weekly: bool = False  # the weekly "Hot in #channel" post, on its last digest day
 
 
 def enable_channel(
@@ -112,6 +115,24 @@ def channel_status(
     return replace(state, stopped_by=outbox.last_failure(ctx.db, "channel", channel_id))
 
 
+def set_hot_weekly(
+    ctx: Context, team_id: str, channel_id: str, enabled: bool, *, now: datetime | None = None
+) -> ChannelState:
+    """Switch the weekly "Hot in #channel" post on or off (sent at the digest's time on the
+    last of its days, ranking what the channel's sharing members 👍'd and saved that week).
+
+    Raises:
+        ChannelError: a DM, or (switching on) a channel without the digest.
+    """
+    _check_channel(channel_id)
+    row = store.get_channel(ctx.db, team_id, channel_id)
+    if enabled and (row is None or not row.enabled):
+        raise ChannelError("Turn this channel's digest on first: `/papers channel on`.")
+    if row is not None:
+        row = store.set_channel(ctx.db, team_id, channel_id, hot_weekly=enabled)
+    return _state(row, team_id, channel_id, now)
+
+
 def _state(
     row: Channel | None, team_id: str, channel_id: str, now: datetime | None
 ) -> ChannelState:
@@ -127,6 +148,7 @@ def _state(
         days=schedule.days,
         next_digest_at=upcoming[1].astimezone(schedule.tzinfo) if upcoming else None,
         last_digest_at=row.last_digest_at,
+        hot_weekly=row.hot_weekly,
     )
 
 

@@ -1,9 +1,12 @@
 """The digest service: which new papers each member (or a channel's members) should see.
 
-`build_member_digest` picks a member's papers for one window (new since their last digest),
-best first, each with a plain-text reason and an extractive summary; it records nothing
+`build_member_digest` picks a member's papers for one window (new since their last digest):
+first every paper by an author they follow (whatever its score), then the best matches,
+each with a plain-text reason and an extractive summary; it records nothing
 (the delivery job calls `bot.store.members.record_deliveries` in the outbox transaction).
 `build_channel_digest` does the same for a channel, listing every member each paper matched.
+A window holds the papers ingested in it, less arXiv replacements (a new version of older
+work is searchable, never delivered as a new paper).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from bot.authors import surname_keys
 from bot.context import Context
 from bot.library import PaperView
 from bot.matcher import (
@@ -26,6 +30,7 @@ from bot.matcher import (
 )
 from bot.members import matching_profile
 from bot.models import utcnow
+from bot.paper import REPLACED
 from bot.profiles import MemberProfile, Source, query_text
 from bot.store import channels as channel_store
 from bot.store import members as store
@@ -115,9 +120,10 @@ def build_member_digest(
     """Pick a member's papers ingested since their last digest (first: the last N days).
 
     The window ends at `now` (naive UTC, default the real clock); `since` (naive UTC)
-    overrides the member's watermark. At most `max_papers` items above the member's
-    threshold, best first, never one already delivered, 👎'd, muted or missing a keyword;
-    near-duplicates count once.
+    overrides the member's watermark. Papers by followed authors come first, all of them;
+    then, up to `max_papers` items in all, papers above the member's threshold, best first.
+    Never one already delivered, 👎'd, muted or missing a keyword; near-duplicates count
+    once.
     """
     return build_member_digests(ctx, team_id, [user_id], now=now, since=since)[0]
 
@@ -179,17 +185,32 @@ def _score_members(
     k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
     found = match(vectors, queries, k=k, popularity=bonus) if views else [[] for _ in queries]
-    chosen = []
-    for member, matches in zip((m for _, m in scored), found, strict=True):
-        above = [m for m in matches if m.score >= member.threshold]
-        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
-        chosen.append([above[i] for i in kept])
-    texts = _Sentences(ctx, [views[m.paper] for picks in chosen for m in picks])
-    for (digest, member), matches, ok, picks in zip(scored, found, eligible, chosen, strict=True):
+    chosen, by_authors = [], _ByAuthor(views)
+    for (_, member), matches, ok in zip(scored, found, eligible, strict=True):
+        followed = by_authors.picks(member, ok)
+        above = [m for m in matches if m.score >= member.threshold and m.paper not in followed]
+        room = max(member.max_papers - len(followed), 0)
+        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=room)
+        chosen.append((followed, [above[i] for i in kept]))
+    texts = _Sentences(
+        ctx,
+        [
+            views[row]
+            for followed, picks in chosen
+            for row in [*followed, *(m.paper for m in picks)]
+        ],
+    )
+    for (digest, member), matches, ok, (followed, picks) in zip(
+        scored, found, eligible, chosen, strict=True
+    ):
         if not ok.any():
             digest.note = f"No new papers for you since {digest.since:%b %d}."
             continue
-        digest.items = _items(member, [views[m.paper] for m in picks], picks, texts)
+        scores = {m.paper: m.score for m in matches}
+        digest.items = [
+            _item(views[row], texts, _reason(source, 0.0), scores.get(row, 0.0))
+            for row, source in followed.items()
+        ] + _items(member, [views[m.paper] for m in picks], picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
             if member.show_closest and matches:
@@ -267,9 +288,10 @@ def build_channel_digest(
 
 
 def _window(ctx: Context, start: datetime, until: datetime) -> tuple[list[PaperView], np.ndarray]:
+    """The papers ingested in [start, until) that are new work (not arXiv replacements)."""
     ids = ctx.library.ids_ingested_between(start, until)
     papers = ctx.library.papers(ids)
-    ids = [i for i in ids if i in papers]
+    ids = [i for i in ids if i in papers and papers[i].announce not in REPLACED]
     vectors = ctx.library.vectors(ids) if ids else np.zeros((0, 0), np.float32)
     return [papers[i] for i in ids], vectors
 
@@ -305,10 +327,14 @@ def _reason(source: Source, similarity: float) -> str:
     """Why a paper matched: the vector that matched best and its similarity (cosine plus
     its lexical bonus, at most 1; the popularity bonus and 👎 penalty only move the rank)."""
     label = truncate(source.label, 90)
+    if source.kind == "author":
+        return f"by *{label}*, whom you follow"
     if source.kind == "interest":
         return f"matches your interest *{label}* ({similarity:.2f})"
     if source.kind == "seed":
         return f"like your seed paper *{label}* ({similarity:.2f})"
+    if source.kind == "library":
+        return f"like *{label}* from your library ({similarity:.2f})"
     if source.kind == "liked_group":
         return f"like the {source.size} papers you 👍'd, such as *{label}* ({similarity:.2f})"
     return f"like *{label}* that you 👍'd ({similarity:.2f})"
@@ -338,13 +364,54 @@ class _Sentences:
 def _items(
     member: MemberProfile, papers: list[PaperView], picks: list[Match], texts: _Sentences
 ) -> list[DigestItem]:
-    items = []
-    for paper, pick in zip(papers, picks, strict=True):
-        group, rows, title = texts.of(paper)
-        line = gist(group, rows, title)
-        query = member.positives[pick.source]
-        chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
-        text = summarize(group, rows, query, avoid=chosen)
-        reason = _reason(member.sources[pick.source], pick.similarity)
-        items.append(DigestItem(paper, round(pick.score, 4), reason, text, line))
-    return items
+    return [
+        _item(
+            paper,
+            texts,
+            _reason(member.sources[pick.source], pick.similarity),
+            pick.score,
+            query=member.positives[pick.source],
+        )
+        for paper, pick in zip(papers, picks, strict=True)
+    ]
+
+
+def _item(
+    paper: PaperView,
+    texts: _Sentences,
+    reason: str,
+    score: float,
+    *,
+    query: np.ndarray | None = None,
+) -> DigestItem:
+    """One digest item; the summary is the sentences closest to `query` (the vector that
+    picked the paper; its title when none did, as for a followed author's paper)."""
+    group, rows, title = texts.of(paper)
+    line = truncate(paper.gist, GIST_CHARS) if paper.gist else gist(group, rows, title)
+    chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
+    text = summarize(group, rows, title if query is None else query, avoid=chosen)
+    return DigestItem(paper, round(score, 4), reason, text, line)
+
+
+class _ByAuthor:
+    """The window's papers by author surname, to find each member's followed authors'
+    papers without comparing every name with every follow."""
+
+    def __init__(self, views: list[PaperView]) -> None:
+        self._views = views
+        self._rows: dict[str, list[int]] | None = None
+
+    def picks(self, member: MemberProfile, eligible: np.ndarray) -> dict[int, Source]:
+        """Rows of eligible papers by an author the member follows, in window order, each
+        with the (first) followed author that brought it."""
+        if not member.authors:
+            return {}
+        if self._rows is None:
+            self._rows = {}
+            for row, view in enumerate(self._views):
+                for key in {k for name in view.authors for k in surname_keys(name)}:
+                    self._rows.setdefault(key, []).append(row)
+        keys = {k for source in member.authors for k in surname_keys(source.label)}
+        rows = sorted({r for k in keys for r in self._rows.get(k, ()) if eligible[r]})
+        found = {r: member.followed_author(self._views[r].authors) for r in rows}
+        return {r: source for r, source in found.items() if source is not None}

@@ -49,6 +49,10 @@ class PaperView:
     url: str  # always a link: the digest's URL, the arXiv page, or an arXiv title search
     arxiv_id: str | None
     ingested_at: datetime
+    announce: str | None = None  # arXiv's announce type; a replacement is never "new"
+    gist: str | None = None  # the source's one-line summary, shown instead of an extracted one
+    gist_source: str | None = None  # who wrote `gist` ("Hugging Face")
+    code_url: str | None = None
 
     @classmethod
     def from_row(cls, row: PaperRow) -> PaperView:
@@ -65,6 +69,10 @@ class PaperView:
             paper_url(row.title, row.url, row.arxiv_id),
             row.arxiv_id,
             row.ingested_at,
+            row.announce,
+            row.gist,
+            row.gist_source,
+            row.code_url,
         )
 
 

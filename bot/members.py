@@ -1,6 +1,6 @@
-"""The members service: what a member follows, mutes and votes on, their settings, and
-the two ways of reading all that (the profile a member is shown, and the vectors the
-matcher scores with).
+"""The members service: what a member follows (topics and authors), mutes and votes on,
+their settings, and the two ways of reading all that (the profile a member is shown, and
+the vectors the matcher scores with).
 
 Every function is keyed by (team_id, user_id), so a member edits only their own profile.
 Reads never write: the profile of someone the bot has not met yet is the workspace's
@@ -30,12 +30,14 @@ from bot.profiles import (
     check_member_ids,
     liked_vectors,
     query_text,
+    validate_author,
     validate_interest,
     validate_settings,
 )
 from bot.schedule import known_zone
 from bot.store import history
 from bot.store import members as store
+from bot.store import reading as reading_store
 from bot.store.history import LastDigest
 
 __all__ = [
@@ -48,22 +50,27 @@ __all__ = [
     "add_seed",
     "ensure_member",
     "follow",
+    "follow_author",
     "matching_profile",
     "more_like_this",
     "mute",
     "profile",
     "record_feedback",
+    "remove_interest",
     "remove_keyword",
     "remove_seed",
+    "remove_seed_paper",
     "reset_feedback",
     "search_for_member",
     "settings",
     "unfollow",
+    "unfollow_author",
     "unmute",
     "update_settings",
 ]
 
 RECENT_DAYS = 7
+SAVED_ON_HOME = 5  # the newest saves the profile carries (the Home tab's "Saved")
 _VOTES = {"up": ("vote", 1), "down": ("vote", -1), "save": ("save", 1)}
 _NO_VECTORS = np.zeros((0, 0), dtype=np.float32)  # stands for "none" whatever the dimension
 
@@ -83,6 +90,7 @@ class MemberSettings:
     paused: bool
     show_closest: bool
     last_digest_at: datetime | None
+    share_votes: bool = False  # "show my 👍 to my team" (`/papers hot`), off by default
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ class ProfileView:
 
     member: MemberSettings
     interests: list[InterestView]
-    seeds: list[PaperView]
+    seeds: list[PaperView]  # the ones the member added
     keywords: list[str]
     mutes: list[str]
     upvotes: int
@@ -117,6 +125,9 @@ class ProfileView:
     saves: int
     last_digest: LastDigest | None = None  # its date, papers and the 👍/👎 on them
     delivery_failures: list[DeliveryFailure] = field(default_factory=list)  # newest first
+    authors: list[str] = field(default_factory=list)  # followed, as typed, oldest first
+    library: list[PaperView] = field(default_factory=list)  # seeds from an imported library
+    saved: list[PaperView] = field(default_factory=list)  # the newest `SAVED_ON_HOME` saves
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -149,14 +160,19 @@ def profile(
         counts = source_counts(ctx.library.vectors(recent_ids), loaded.positives, loaded.threshold)
     votes = list(state.votes.values())
     past = history.member_history(ctx.db, state.member.id, user_id) if state.member.id else None
-    seeds = ctx.library.papers(state.seed_ids)
+    saved_ids = (
+        reading_store.saved_page(ctx.db, state.member.id, offset=0, limit=SAVED_ON_HOME)[0]
+        if state.member.id
+        else []
+    )
+    seeds = ctx.library.papers([*state.seed_ids, *saved_ids])
     return ProfileView(
         member=_settings(state.member),
         interests=[
             InterestView(i.id or 0, n, i.text, int(counts[n - 1]))
             for n, i in enumerate(state.interests, 1)
         ],
-        seeds=[seeds[i] for i in state.seed_ids if i in seeds],
+        seeds=[seeds[i] for i in state.seed_ids if i in seeds and i not in state.library_ids],
         keywords=list(state.keywords),
         mutes=list(state.mutes),
         upvotes=sum(v > 0 for v in votes),
@@ -167,18 +183,26 @@ def profile(
             DeliveryFailure(row.sent_at or row.created_at, failure_reason(row.kind, row.last_error))
             for row in (past.failures if past else [])
         ],
+        authors=[a.term for a in state.authors],
+        library=[seeds[i] for i in state.seed_ids if i in seeds and i in state.library_ids],
+        saved=[seeds[i] for i in saved_ids if i in seeds],
     )
 
 
 def matching_profile(ctx: Context, state: store.MemberState) -> MemberProfile:
     """The vectors and rules the matcher needs for one member: positives in the order
-    interests, seeds, 👍'd papers (mutually similar 👍s as one centroid, see
-    `bot.profiles.liked_vectors`), each with its `Source`; 👎'd papers as negatives."""
+    interests, seeds (kind "library" for those of an imported library), 👍'd papers
+    (mutually similar 👍s as one centroid, see `bot.profiles.liked_vectors`), each with its
+    `Source`; 👎'd papers as negatives; followed authors beside them."""
     liked = [p for p, v in state.votes.items() if v > 0 and p not in state.seed_ids]
     disliked = frozenset(p for p, v in state.votes.items() if v < 0)
     papers = ctx.library.papers([*state.seed_ids, *liked, *disliked])
     sources = [Source("interest", i.text, i.id or 0) for i in state.interests]
-    sources += [Source("seed", papers[p].title, p) for p in state.seed_ids if p in papers]
+    sources += [
+        Source("library" if p in state.library_ids else "seed", papers[p].title, p)
+        for p in state.seed_ids
+        if p in papers
+    ]
     texts = [query_text(i.text) for i in state.interests]
     paper_ids = [s.ref for s in sources[len(texts) :]]
     parts = [ctx.library.embed(texts)] if texts else []
@@ -196,6 +220,7 @@ def matching_profile(ctx: Context, state: store.MemberState) -> MemberProfile:
         member_id=row.id or 0,
         positives=np.vstack(parts) if parts else _NO_VECTORS,
         sources=sources,
+        authors=tuple(Source("author", a.term, a.id or 0) for a in state.authors),
         negatives=ctx.library.vectors(bad) if bad else _NO_VECTORS,
         threshold=row.threshold,
         max_papers=row.max_papers,
@@ -233,7 +258,13 @@ def search_for_member(
 def more_like_this(
     ctx: Context, team_id: str, user_id: str, paper_id: int, limit: int = 5
 ) -> list[SearchHit]:
-    """Papers nearest to one paper, leaving out the member's 👎'd and muted ones."""
+    """Papers nearest to one paper, leaving out the member's 👎'd and muted ones.
+
+    Raises:
+        ProfileError: the paper is not (or no longer) in the library.
+    """
+    if paper_id not in ctx.library.papers([paper_id]):
+        raise ProfileError("that paper is no longer in the library")
     member = matching_profile(ctx, _state(ctx, team_id, user_id))
     hits = ctx.library.similar(
         paper_id, limit=limit * 2 + 5, exclude_ids=[*member.disliked, paper_id]
@@ -290,6 +321,50 @@ def unfollow(ctx: Context, team_id: str, user_id: str, ref: str) -> str:
     return texts[index]
 
 
+def remove_interest(ctx: Context, team_id: str, user_id: str, interest_id: int) -> str | None:
+    """Remove an interest by its id (what a button carries); returns its text, or None
+    when it is gone already (a second click of the same button)."""
+    state = _state(ctx, team_id, user_id)
+    found = next((i for i in state.interests if i.id == interest_id), None)
+    if found is None or not store.delete_interest(ctx.db, _id(state), interest_id):
+        return None
+    return found.text
+
+
+def follow_author(ctx: Context, team_id: str, user_id: str, name: str) -> str:
+    """Follow an author: their papers reach the member whatever their score (names match
+    tolerantly, see `bot.authors`); returns the name as stored.
+
+    Raises:
+        ProfileError: empty, a surname alone, too long, or already followed.
+    """
+    state = _state_for_change(ctx, team_id, user_id)
+    name = validate_author(name, [a.term for a in state.authors])
+    if not store.add_filter(ctx.db, _id(state), "author", name):
+        raise ProfileError(f"you already follow {name}")
+    return name
+
+
+def unfollow_author(
+    ctx: Context, team_id: str, user_id: str, name: str, *, missing_ok: bool = False
+) -> str | None:
+    """Stop following an author, named as followed (any case and spacing); returns the
+    stored name, or None when not followed and `missing_ok` (a repeated click).
+
+    Raises:
+        ProfileError: not followed (the message lists who is).
+    """
+    state = _state(ctx, team_id, user_id)
+    key = " ".join(name.split()).strip("\"“”'").casefold()
+    found = next((a.term for a in state.authors if a.term.casefold() == key), None)
+    if found is not None and store.delete_filter(ctx.db, _id(state), "author", found):
+        return found
+    if missing_ok:
+        return None
+    listing = ", ".join(a.term for a in state.authors) or "nobody yet"
+    raise ProfileError(f"you don't follow “{name.strip()}”; you follow: {listing}")
+
+
 def add_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperView:
     """Add a "more like this" paper, named by arXiv id, URL or title.
 
@@ -304,16 +379,25 @@ def add_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperView:
 
 
 def remove_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperView:
-    """Remove a seed paper, by its 1-based number in the profile or by reference."""
+    """Remove a seed paper, by its 1-based number among the seeds the member added (as
+    the profile lists them) or by reference."""
     state = _state(ctx, team_id, user_id)
     ref = ref.strip()
-    if ref.isdigit() and 1 <= int(ref) <= len(state.seed_ids):
-        paper_id = state.seed_ids[int(ref) - 1]
+    added = [p for p in state.seed_ids if p not in state.library_ids]
+    if ref.isdigit() and 1 <= int(ref) <= len(added):
+        paper_id = added[int(ref) - 1]
     else:
         paper_id = _find_paper(ctx, ref).id
     if not state.member.id or not store.delete_seed(ctx.db, state.member.id, paper_id):
         raise ProfileError(f"“{ref}” is not one of your seed papers")
     return ctx.library.papers([paper_id])[paper_id]
+
+
+def remove_seed_paper(ctx: Context, team_id: str, user_id: str, paper_id: int) -> bool:
+    """Remove a seed by its paper id (what a button carries); False when it is not (or no
+    longer) one of the member's seeds."""
+    state = _state(ctx, team_id, user_id)
+    return bool(state.member.id) and store.delete_seed(ctx.db, _id(state), paper_id)
 
 
 def mute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
@@ -326,13 +410,22 @@ def mute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
     return stored
 
 
-def unmute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
-    """Remove a mute (a word or "author:Name"); returns what was removed."""
+def unmute(
+    ctx: Context, team_id: str, user_id: str, term: str, *, missing_ok: bool = False
+) -> str | None:
+    """Remove a mute (a word or "author:Name"); returns what was removed, or None when it
+    was not muted and `missing_ok` (a repeated click).
+
+    Raises:
+        ProfileError: not muted (the message lists the member's mutes).
+    """
     state = _state(ctx, team_id, user_id)
     term = " ".join(term.split())
     for candidate in (term, AUTHOR_PREFIX + term):
         if state.member.id and store.delete_filter(ctx.db, state.member.id, "mute", candidate):
             return candidate
+    if missing_ok:
+        return None
     raise ProfileError(f"you don't mute “{term}”; your mutes: {', '.join(state.mutes) or 'none'}")
 
 
@@ -441,6 +534,7 @@ def _settings(row: Member) -> MemberSettings:
         row.paused,
         row.show_closest,
         row.last_digest_at,
+        row.share_votes,
     )
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "Outbox",
     "PaperRow",
     "SeedPaper",
+    "SourceFetch",
     "utcnow",
 ]
 
@@ -60,6 +61,12 @@ class PaperRow(SQLModel, table=True):
     upvotes: int | None = None
     url: str | None = None
     source: str | None = None
+    # arXiv's announce type when the first source had one: new | cross | replace |
+    # replace-cross; a replacement is stored and searchable but never delivered as new
+    announce: str | None = Field(default=None, max_length=16)
+    gist: str | None = None  # a one-line summary the source wrote (HF's ai_summary)
+    gist_source: str | None = Field(default=None, max_length=100)  # who wrote the gist
+    code_url: str | None = None  # the paper's code repository
     embedding_key: str | None = Field(default=None, foreign_key="embedding.key", max_length=64)
     ingested_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     # when a fuller copy replaced a truncated abstract (and its vector); None: never
@@ -83,6 +90,25 @@ class InboxFile(SQLModel, table=True):
     ingested_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+class SourceFetch(SQLModel, table=True):
+    """What the last fetch of one configured source (`SOURCES`) did, and when the next is
+    due; its validators (ETag, Last-Modified) make an unchanged feed cost nothing."""
+
+    __tablename__ = "source_fetch"
+
+    name: str = Field(primary_key=True, max_length=200)  # "hf-daily", "arxiv:cs.CV+cs.LG"
+    url: str | None = None  # the last URL requested
+    etag: str | None = Field(default=None, max_length=300)
+    last_modified: str | None = Field(default=None, max_length=100)
+    attempted_at: NaiveDatetime | None = None
+    succeeded_at: NaiveDatetime | None = None
+    result: str | None = Field(default=None, max_length=20)  # ok | unchanged | empty | failed
+    error: str | None = None  # the one-line reason of the last failure
+    papers: int | None = None  # papers in the last file written
+    file: str | None = None  # the inbox file last written
+    next_run_at: NaiveDatetime | None = None
+
+
 class Member(SQLModel, table=True):
     """One Slack user in one workspace, with their subscription settings."""
 
@@ -99,6 +125,7 @@ class Member(SQLModel, table=True):
     popularity_boost: bool = True
     paused: bool = False
     show_closest: bool = False
+    share_votes: bool = False  # "show my 👍 to my team": named in /papers hot, counted there
     last_digest_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
@@ -113,13 +140,14 @@ class Interest(SQLModel, table=True):
 
 
 class SeedPaper(SQLModel, table=True):
-    """A paper the member named as 'more like this'."""
+    """A paper the member named as 'more like this', or one of their imported library."""
 
     __table_args__ = (UniqueConstraint("member_id", "paper_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     paper_id: int = Field(foreign_key="paper.id")
+    origin: str = Field(default="added", max_length=16)  # added | library (an import)
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
@@ -137,13 +165,13 @@ class Feedback(SQLModel, table=True):
 
 
 class MemberFilter(SQLModel, table=True):
-    """A must-match keyword or a mute (word or author) on a member's digests."""
+    """A must-match keyword, a mute (word or author), or a followed author."""
 
     __table_args__ = (UniqueConstraint("member_id", "kind", "term"),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
-    kind: str  # keyword | mute
+    kind: str  # keyword | mute | author (followed: their papers always reach the member)
     term: str = Field(max_length=200)
 
 
@@ -171,6 +199,7 @@ class Channel(SQLModel, table=True):
     timezone: str = "UTC"
     delivery_time: str = "09:00"
     days: str = "mon,tue,wed,thu,fri"
+    hot_weekly: bool = False  # a weekly "Hot in #channel" post on its last digest day
     last_digest_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)
 
@@ -192,7 +221,7 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, index=True, max_length=200)  # e.g. dm:T1:U1:2026-11-26
-    kind: str  # dm | channel
+    kind: str  # dm | channel | hot (the weekly "what the lab is reading" post)
     recipient: str = Field(max_length=32)  # user id or channel id
     period: str = Field(max_length=32)  # the recipient's local digest date
     payload: str  # JSON: {"text": ..., "blocks": [...], "paper_ids": [...]}

@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 from urllib.parse import quote_plus
 
 __all__ = [
+    "ANNOUNCE_TYPES",
+    "REPLACED",
     "TITLE_KEY_CHARS",
     "Identity",
     "Paper",
@@ -27,6 +29,8 @@ __all__ = [
     "paper_url",
 ]
 
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")  # arXiv's, in its feeds
+REPLACED = frozenset({"replace", "replace-cross"})  # a new version, not a new paper
 TITLE_KEY_CHARS = 1000  # the stored title key's length (`PaperRow.title_key`)
 _ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
@@ -83,7 +87,11 @@ class Identity(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Paper:
-    """One paper as a source describes it; the unit that flows from parsers to the store."""
+    """One paper as a source describes it; the unit that flows from parsers to the store.
+
+    `announce` is None where the source has no such notion; "replace" and "replace-cross"
+    mark a new version of older work, stored but never delivered as new (`bot.digest`).
+    """
 
     title: str
     abstract: str = ""
@@ -95,6 +103,10 @@ class Paper:
     arxiv_id: str | None = None
     source: str | None = None
     page_date: str | None = None
+    announce: str | None = None  # arXiv's announce type: new | cross | replace | replace-cross
+    gist: str | None = None  # a one-line summary the source wrote (HF's `ai_summary`)
+    gist_source: str | None = None  # who wrote `gist`, as shown beside it ("Hugging Face")
+    code_url: str | None = None  # the paper's code repository (HF's `githubRepo`)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -13,6 +13,7 @@ from typing import Any, Literal, NoReturn
 
 import numpy as np
 
+from bot.authors import is_followable, name_matches, readings
 from bot.schedule import parse_days, parse_time, parse_zone
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "liked_vectors",
     "query_text",
     "term_filter",
+    "validate_author",
     "validate_interest",
     "validate_settings",
 ]
@@ -35,6 +37,7 @@ AUTHOR_PREFIX = "author:"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")  # a person's id, as Slack sends it
 SLACK_TEAM_ID = re.compile(r"^(?:[TE][A-Z0-9]{1,20})?$")  # a workspace's; "" when none
 MAX_INTEREST_CHARS = 300
+MAX_AUTHOR_CHARS = 100
 # 👍'd papers whose vectors are all pairwise at least this close (cosine) form one group,
 # matched by their normalized centroid; the others stay separate positives. High enough
 # that unrelated 👍s do not merge into one centroid (bench/liked_quality.py, bench/RESULTS.md).
@@ -49,12 +52,15 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where one positive vector came from: a typed interest, a seed paper, a 👍'd paper, or
-    a group of mutually similar 👍'd papers (matched by their centroid)."""
+    """Why a paper is picked for a member: a positive vector's origin (a typed interest, a
+    seed paper, a paper of their imported library, a 👍'd paper, or a group of mutually
+    similar 👍'd papers matched by their centroid), or a followed author (no vector: their
+    papers are picked whatever the score)."""
 
-    kind: Literal["interest", "seed", "liked", "liked_group"]
-    label: str  # the interest text or the paper's title (a group: its most central paper's)
-    ref: int  # Interest.id or paper id (a group: its most central paper)
+    kind: Literal["interest", "seed", "library", "liked", "liked_group", "author"]
+    label: str  # the interest text, the paper's title (a group: its most central paper's),
+    # or the followed author's name as the member typed it
+    ref: int  # Interest.id, paper id (a group: its most central paper), or the follow's id
     size: int = 1  # how many 👍'd papers the vector stands for
 
 
@@ -74,11 +80,18 @@ class MemberProfile:
     mutes: tuple[str, ...] = ()  # words, or "author:Name"
     disliked: frozenset[int] = field(default_factory=frozenset)  # 👎'd paper ids
     excluded_ids: frozenset[int] = field(default_factory=frozenset)  # never deliver these
+    authors: tuple[Source, ...] = ()  # followed authors (kind "author"), beside the vectors
 
     @property
     def is_cold(self) -> bool:
-        """True when the member has no interest, seed or 👍 to match against."""
-        return len(self.sources) == 0
+        """True when the member has no interest, seed, 👍 or followed author to match."""
+        return len(self.sources) == 0 and not self.authors
+
+    def followed_author(self, authors: tuple[str, ...]) -> Source | None:
+        """The first followed author (in the order followed) among a paper's `authors`."""
+        return next(
+            (s for s in self.authors if any(name_matches(s.label, a) for a in authors)), None
+        )
 
     def allows(self, title: str, abstract: str, authors: tuple[str, ...]) -> bool:
         """Whether a paper passes the mutes and, when any are set, the must-match keywords:
@@ -182,12 +195,30 @@ def validate_interest(text: str, existing: list[str]) -> str:
     return text
 
 
+def validate_author(name: str, existing: list[str]) -> str:
+    """Check an author to follow; return the name with its spacing collapsed.
+
+    Raises:
+        ProfileError: empty, too long, a surname alone, or already followed.
+    """
+    name = " ".join(name.split()).strip("\"“”'")
+    if not name:
+        _fail('name the author, e.g. `/papers follow author:"Jane Doe"`')
+    if len(name) > MAX_AUTHOR_CHARS:
+        _fail(f"an author's name is at most {MAX_AUTHOR_CHARS} characters")
+    if not is_followable(name):
+        _fail(f"give “{name}” a first name or initial too, so that not every {name} matches")
+    if any(readings(name)[:1] == readings(e)[:1] for e in existing):
+        _fail(f"you already follow {name}")
+    return name
+
+
 def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalize member settings before they are stored.
 
     `changes` holds any of paused, delivery_time, timezone, days, max_papers, threshold,
-    popularity_boost, show_closest; the same keys come back with normalized values ("9:5"
-    is rejected, "9:05" becomes "09:05").
+    popularity_boost, show_closest, share_votes; the same keys come back with normalized
+    values ("9:5" is rejected, "9:05" becomes "09:05").
 
     Raises:
         ProfileError: an unknown setting or a value out of range, with what is allowed.
@@ -195,7 +226,7 @@ def validate_settings(changes: dict[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for key, value in changes.items():
-        if key in ("paused", "popularity_boost", "show_closest"):
+        if key in ("paused", "popularity_boost", "show_closest", "share_votes"):
             out[key] = bool(value)
         elif key == "delivery_time":
             out[key] = parse_time(str(value))

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     default_max_papers: int = Field(default=5, ge=1, le=20)
     default_timezone: str = "UTC"
     default_delivery_time: str = "09:00"
+    library_import_seeds: int = Field(default=50, ge=1, le=500)
+    library_import_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     slack_post_interval_seconds: float = Field(default=1.0, ge=0)
     max_send_attempts: int = Field(default=6, ge=1)
     leader_lease_seconds: int = Field(default=30, ge=5)

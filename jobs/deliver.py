@@ -1,5 +1,9 @@
 """The deliver job: turn due digests into outbox rows, then send a round.
 
+Channels with the weekly hot post on are also recipients of kind "hot": once a week, on the
+last of the channel's digest days at its digest time, what its sharing members 👍'd and
+saved that week (`bot.reading.hot_papers`).
+
 Each due recipient's digest is built (`build_due`), then written as one outbox row together
 with the deliveries it makes in a single transaction (`write`); the row's key (recipient +
 local date) makes the write happen at most once, even with two jobs racing. Empty digests
@@ -21,11 +25,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import digest as digest_service
+from bot import reading
 from bot.context import Context
 from bot.models import Channel, Member, utcnow
 from bot.schedule import Schedule
 from bot.slack import blocks
 from bot.slack.blocks import Message
+from bot.slack.conversations import channel_members
 from bot.slack.errors import classify
 from bot.slack.sender import Sender
 from bot.store import channels as channels_store
@@ -79,6 +85,7 @@ def _recipients(
     channels = channels_store.enabled_channels(ctx.db)
     recipients = [_recipient("dm", m, m.user_id, not m.paused) for m in members]
     recipients += [_recipient("channel", c, c.channel_id, c.enabled) for c in channels]
+    recipients += [_weekly_hot(c) for c in channels if c.hot_weekly]
     known: dict[str, dict[str, int]] = {}
     for member in members:
         known.setdefault(member.team_id, {})[member.user_id] = member.id or 0
@@ -88,6 +95,15 @@ def _recipients(
 def _recipient(kind: Any, row: Member | Channel, recipient_id: str, active: bool) -> Recipient:
     schedule = Schedule.stored(row.delivery_time, row.timezone, row.days)
     return Recipient(kind, row.team_id, recipient_id, schedule, active, row.id)
+
+
+def _weekly_hot(channel: Channel) -> Recipient:
+    """The channel's weekly hot post: its digest time, on the last of its days."""
+    schedule = Schedule.stored(channel.delivery_time, channel.timezone, channel.days)
+    weekly = Schedule(schedule.time, schedule.zone, schedule.days[-1:])
+    return Recipient(
+        "hot", channel.team_id, channel.channel_id, weekly, channel.enabled, channel.id
+    )
 
 
 def due_now(
@@ -131,7 +147,8 @@ async def build_due(
     """
     recipients, known, members = await asyncio.to_thread(_recipients, ctx)
     if users is not None or channels is not None:
-        wanted = {("dm", u) for u in users or ()} | {("channel", c) for c in channels or ()}
+        wanted = {("dm", u) for u in users or ()}
+        wanted |= {(kind, c) for c in channels or () for kind in ("channel", "hot")}
         recipients = [r for r in recipients if (r.kind, r.recipient_id) in wanted]
     due = await asyncio.to_thread(due_now, ctx, recipients, now=now, force=force)
     planned = []
@@ -152,8 +169,9 @@ async def build_due(
         if stop is not None and stop.is_set():
             break
         team = known.get(channel_due.recipient.team_id, {})
+        plan = _plan_hot if channel_due.recipient.kind == "hot" else _plan_channel
         try:
-            item = await _plan_channel(ctx, client, channel_due, team, now)
+            item = await plan(ctx, client, channel_due, team, now)
         except Exception:
             log.exception(
                 "digest %s could not be built; the next tick tries again", channel_due.key
@@ -198,12 +216,15 @@ def _plan_members(
     return planned
 
 
-async def _plan_channel(
-    ctx: Context, client: AsyncWebClient, due: DueDigest, known: dict[str, int], now: datetime
-) -> PlannedDigest | None:
+async def _present(
+    ctx: Context, client: AsyncWebClient, due: DueDigest
+) -> set[str] | PlannedDigest | None:
+    """The channel's members; else what to plan instead: nothing (a transient failure,
+    the next tick tries again) or a failed row (the bot cannot see the channel any more,
+    whose digest is then switched off)."""
     channel = due.recipient
     try:
-        present = await _channel_members(client, channel.recipient_id)
+        return await channel_members(client, channel.recipient_id)
     except Exception as error:
         failure = classify(error)
         if failure is None:
@@ -215,6 +236,32 @@ async def _plan_channel(
         if failure.channel_gone:
             await asyncio.to_thread(channels_store.stop_channel, ctx.db, channel.row_id or 0)
         return PlannedDigest(due, _payload(None, []), state="failed", error=failure.code)
+
+
+async def _plan_hot(
+    ctx: Context, client: AsyncWebClient, due: DueDigest, _known: dict[str, int], now: datetime
+) -> PlannedDigest | None:
+    """The weekly "Hot in #channel" post; skipped when nobody shared a 👍 or save."""
+    present = await _present(ctx, client, due)
+    if not isinstance(present, set):
+        return present
+    channel = due.recipient
+    hot = await asyncio.to_thread(
+        reading.hot_papers, ctx, channel.team_id, channel.recipient_id, sorted(present), now=now
+    )
+    if not hot.papers:
+        return PlannedDigest(due, _payload(None, []), state="skipped")
+    message = blocks.hot_message(hot, weekly=True)
+    return PlannedDigest(due, _payload(message, [item.paper.id for item in hot.papers]))
+
+
+async def _plan_channel(
+    ctx: Context, client: AsyncWebClient, due: DueDigest, known: dict[str, int], now: datetime
+) -> PlannedDigest | None:
+    channel = due.recipient
+    present = await _present(ctx, client, due)
+    if not isinstance(present, set):
+        return present
     user_ids = [u for u in known if u in present]
     digest = await asyncio.to_thread(
         digest_service.build_channel_digest,
@@ -234,17 +281,6 @@ async def _plan_channel(
     message = blocks.channel_digest_message(digest)
     payload = _payload(message, paper_ids, channel_row_id=channel.row_id, mentioned=mentioned)
     return PlannedDigest(due, payload)
-
-
-async def _channel_members(client: AsyncWebClient, channel_id: str) -> set[str]:
-    present: set[str] = set()
-    cursor = None
-    while True:
-        page = await client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
-        present.update(page.get("members") or [])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return present
 
 
 def write(ctx: Context, item: PlannedDigest, *, now: datetime) -> bool:

@@ -18,12 +18,13 @@ from bot.schedule import Schedule
 
 __all__ = ["DueDigest", "Recipient", "due_digests", "due_today", "outbox_key"]
 
-Kind = Literal["dm", "channel"]
+Kind = Literal["dm", "channel", "hot"]
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """A member (`kind="dm"`) or channel (`kind="channel"`) as the delivery job sees it."""
+    """A member (`kind="dm"`), a channel's digest (`kind="channel"`) or its weekly
+    "what the lab is reading" post (`kind="hot"`) as the delivery job sees it."""
 
     kind: Kind
     team_id: str

@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "ingest",
     "search",
     "members",
+    "reading",
     "digest",
     "serve",
     "delivery",

@@ -1,20 +1,22 @@
-"""`paperboy member add|show`: create and inspect member profiles from the terminal."""
+"""`paperboy member add|show|import`: create and inspect member profiles from the terminal,
+and import a member's library (BibTeX, RIS, Zotero CSV, …) as their seed papers."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot import members
+from bot import imports, members
 from bot.cli import app
 from bot.cli.context import context
 from bot.cli.output import fail, print_json
 from bot.members import ProfileView
 from bot.store import members as member_store
 
-__all__ = ["add", "member_app", "show"]
+__all__ = ["add", "import_library", "member_app", "show"]
 
 member_app = typer.Typer(help="Create and inspect member profiles.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
@@ -30,9 +32,12 @@ def add(
         list[str] | None, typer.Option("--interest", "-i", help="An interest line (repeatable).")
     ] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="IANA time zone.")] = None,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", "-a", help="An author to follow (repeatable).")
+    ] = None,
     team: Team = "",
 ) -> None:
-    """Create a member (if new) and follow the given interests."""
+    """Create a member (if new) and follow the given interests and authors."""
     ctx = context(cli)
     try:
         members.ensure_member(ctx, team, user_id, timezone=timezone)
@@ -41,8 +46,42 @@ def add(
         for text in interest or []:
             members.follow(ctx, team, user_id, text)
             typer.echo(f"{user_id} follows: {text}")
+        for name in author or []:
+            typer.echo(
+                f"{user_id} follows author: {members.follow_author(ctx, team, user_id, name)}"
+            )
     except ValueError as exc:
         fail(str(exc))
+
+
+@member_app.command("import")
+def import_library(
+    cli: typer.Context,
+    user_id: Annotated[str, typer.Argument(help="Slack user id.")],
+    path: Annotated[Path, typer.Argument(help="The library: BibTeX, RIS, Zotero CSV, JSONL, CSV.")],
+    format: Annotated[
+        str, typer.Option("--format", help="The file's format (default: auto).")
+    ] = "auto",
+    team: Team = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Make a member's library their seed papers: its most recent papers that paperboy
+    has (matched by arXiv id or title), as a file dropped in the bot's DM does."""
+    ctx = context(cli)
+    try:
+        report = imports.import_file(ctx, team, user_id, path, format=format)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(dataclasses.asdict(report))
+        return
+    typer.echo(
+        f"read {report.read} ({report.format}) · found {report.matched} · used {report.used}"
+        f" as seeds · skipped: {report.not_found} not in the library, {report.older} older"
+        f" than the {report.limit} most recent, {report.duplicates} listed twice"
+    )
+    if report.unreadable:
+        typer.echo(f"{report.unreadable} entries could not be read: {report.problems[0]}", err=True)
 
 
 @member_app.command("show")
@@ -70,8 +109,12 @@ def _print(view: ProfileView) -> None:
     typer.echo(f"  up to {m.max_papers} papers above {m.threshold:.2f}")
     for i in view.interests:
         typer.echo(f"  {i.number}. {i.text}  ({i.recent} papers in the last 7 days)")
+    for name in view.authors:
+        typer.echo(f"  author: {name}")
     for n, seed in enumerate(view.seeds, 1):
         typer.echo(f"  seed {n}: {seed.title}")
+    if view.library:
+        typer.echo(f"  {len(view.library)} seeds from an imported library")
     if view.keywords:
         typer.echo(f"  keywords: {', '.join(view.keywords)}")
     if view.mutes:

@@ -34,7 +34,11 @@ def responder(client: AsyncWebClient, respond: Any) -> Callable[..., Awaitable[A
 
 
 async def answer(
-    reply: Callable[..., Awaitable[Any]], work: Awaitable[Message | None], **options: Any
+    reply: Callable[..., Awaitable[Any]],
+    work: Awaitable[Message | None],
+    *,
+    error_options: dict[str, Any] | None = None,
+    **options: Any,
 ) -> None:
     """Await `work` and send its message with `reply`; errors become a member-facing reply.
 
@@ -42,14 +46,18 @@ async def answer(
     member; anything else is logged with its traceback and answered "something went wrong".
     `reply` is Bolt's `respond` (or any function taking `text`/`blocks` keyword arguments);
     `work` yields None when it already answered; `options` go to `reply` with the message
-    (e.g. `replace_original=False`).
+    (e.g. `replace_original=False`), `error_options` (when given) instead of them with an
+    error, so that an error can be a private note rather than replace what was shown.
     """
+    failed = True
     try:
         message = await work
+        failed = False
     except ValueError as error:
         message = error_message(str(error))
     except Exception:
         log.exception("listener failed")
         message = error_message(SOMETHING_WENT_WRONG)
     if message is not None:
-        await reply(**message.to_kwargs(), **options)
+        chosen = error_options if failed and error_options is not None else options
+        await reply(**message.to_kwargs(), **chosen)

@@ -22,7 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Context
-from bot.slack import actions, home, slash_command
+from bot.slack import actions, files, home, slash_command
 from bot.slack.ack_first import AckFirst
 from bot.slack.timezones import TimezoneCache
 
@@ -31,12 +31,26 @@ __all__ = ["PaperboyApp", "build_app", "build_client", "register_listeners"]
 
 class PaperboyApp(AsyncApp):
     """Bolt's `AsyncApp`, marking every dispatch (HTTP or Socket Mode alike) with its
-    `AckFirst` until the ack is sent, and holding what its listeners share."""
+    `AckFirst` until the ack is sent, and holding what its listeners share. It remembers
+    the event types and commands it registers listeners for (`listened_events`,
+    `commands`), so that the Slack app manifest can be checked against them."""
 
     def __init__(self, **options: Any) -> None:
+        self.listened_events: set[str] = set()
+        self.commands: set[str] = set()
         super().__init__(**options)
         self.work = AckFirst()
         self.timezones = TimezoneCache()
+
+    def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
+        """Bolt's `event`, noting the event type."""
+        self.listened_events.add(event if isinstance(event, str) else str(event["type"]))
+        return super().event(event, *args, **kwargs)
+
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        """Bolt's `command`, noting the command."""
+        self.commands.add(str(command))
+        return super().command(command, *args, **kwargs)
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         async with self.work.acking():  # listener work waits until this request is acked
@@ -93,7 +107,9 @@ def _dropped(logger: logging.Logger, message: str) -> Iterator[None]:
 
 
 def register_listeners(app: PaperboyApp, ctx: Context) -> None:
-    """Register listeners by kind: the slash command, App Home, message buttons."""
+    """Register listeners by kind: the slash command, App Home, message buttons, files
+    shared with the bot."""
     slash_command.register(app, ctx)
     home.register(app, ctx)
     actions.register(app, ctx)
+    files.register(app, ctx)

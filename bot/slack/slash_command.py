@@ -3,7 +3,8 @@
 `register` adds the listener; `carry_out` says what each subcommand does, as a sync
 function run through the app's `AckFirst`: one service call in `bot/`, then the `Message`
 to show. The subcommands that need Slack itself (`settings` opens a modal, `channel …`
-first checks that the bot is in the channel) are handled in `_dispatch`.
+first checks that the bot is in the channel, `hot` asks who its members are, `saved
+export` uploads files into the member's DM) are handled in `_dispatch`.
 """
 
 from __future__ import annotations
@@ -11,29 +12,37 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import channels, digest, members
+from bot import channels, digest, members, reading
 from bot.context import Context
 from bot.slack import blocks
 from bot.slack.answers import answer, responder
 from bot.slack.blocks import Message, notice
+from bot.slack.conversations import bot_is_in, channel_members
+from bot.slack.files import send_to_dm
 from bot.slack.slash_syntax import (
+    ChannelHot,
     ChannelOff,
     ChannelOn,
     ChannelStatus,
     Command,
     DigestNow,
     Follow,
+    FollowAuthor,
     Help,
+    Hot,
+    ImportHelp,
     Interests,
     Mute,
     OpenSettings,
+    Saved,
+    SavedExport,
     Search,
     Seed,
     Since,
     Unfollow,
+    UnfollowAuthor,
     Unmute,
     parse_command,
 )
@@ -45,6 +54,13 @@ __all__ = ["carry_out", "more_like", "open_settings", "register", "search_page"]
 
 NOT_IN_CHANNEL = (
     "I'm not in this channel yet. Invite me with `/invite @paperboy`, then run this again."
+)
+IN_A_CHANNEL = "Run `/papers hot` in a channel that gets the team digest."
+IMPORT_HELP = (
+    "Start from the library you already have: export it from Zotero, Mendeley or JabRef as "
+    "BibTeX (.bib), RIS (.ris) or CSV, and drop the file in a DM with me. I match it against "
+    "the papers I know and use your most recent ones as seed papers; you get one reply with "
+    "what was read, matched and used."
 )
 
 
@@ -70,11 +86,26 @@ async def _dispatch(
     if isinstance(cmd, OpenSettings):
         await open_settings(app, ctx, client, team, user, command["trigger_id"])
         return None
-    if isinstance(cmd, ChannelOn | ChannelOff | ChannelStatus):
+    if isinstance(cmd, ChannelOn | ChannelOff | ChannelStatus | ChannelHot):
         channel = command.get("channel_id", "")  # a DM is refused by the channel service
-        if not channel.startswith("D") and not await _bot_is_in(client, channel):
+        if not channel.startswith("D") and not await bot_is_in(client, channel):
             return notice(NOT_IN_CHANNEL)
         return await app.work.run(channel_change, ctx, team, channel, cmd)
+    if isinstance(cmd, Hot):
+        channel = command.get("channel_id", "")
+        if not channel.startswith(("C", "G")):
+            return notice(IN_A_CHANNEL)
+        if not await bot_is_in(client, channel):
+            return notice(NOT_IN_CHANNEL)
+        present = sorted(await channel_members(client, channel))
+        hot = await app.work.run(reading.hot_papers, ctx, team, channel, present, days=cmd.days)
+        return blocks.hot_message(hot)
+    if isinstance(cmd, SavedExport):
+        export = await app.work.run(reading.export_saved, ctx, team, user, cmd.formats)
+        kinds = " and ".join("BibTeX" if f.format == "bibtex" else "RIS" for f in export.files)
+        count = f"{export.papers} saved paper{'' if export.papers == 1 else 's'}"
+        await send_to_dm(client, user, export.files, comment=f"Your {count}, as {kinds}.")
+        return notice("Sent your {} to our DM as {}.", count, kinds)
     timezone = await app.timezones.get(client, user)
     return await app.work.run(carry_out, ctx, team, user, cmd, timezone=timezone)
 
@@ -94,6 +125,18 @@ def carry_out(
             return notice("Following “{}”. Matching papers come with your next digest.", followed)
         case Unfollow(target):
             return notice("Stopped following “{}”.", members.unfollow(*who, str(target)))
+        case FollowAuthor(name):
+            members.ensure_member(*who, timezone=timezone)
+            followed = members.follow_author(*who, name)
+            return notice(
+                "Following *{}*: their new papers reach you whenever they appear.", followed
+            )
+        case UnfollowAuthor(name):
+            return notice("Stopped following *{}*.", members.unfollow_author(*who, name) or name)
+        case Saved(offset):
+            return blocks.saved_message(reading.saved_papers(*who, offset=offset))
+        case ImportHelp():
+            return notice(IMPORT_HELP)
         case Interests():
             return blocks.interests_message(members.profile(*who, timezone=timezone))
         case Seed(ref):
@@ -130,10 +173,14 @@ def more_like(ctx: Context, team_id: str, user_id: str, paper_id: int) -> Messag
 
 
 def channel_change(
-    ctx: Context, team_id: str, channel_id: str, cmd: ChannelOn | ChannelOff | ChannelStatus
+    ctx: Context,
+    team_id: str,
+    channel_id: str,
+    cmd: ChannelOn | ChannelOff | ChannelStatus | ChannelHot,
 ) -> Message:
-    """Switch a channel's digest on or off, or report its status; the reply is the
-    channel's status after the change (refusals raise, and are shown to the member)."""
+    """Switch a channel's digest (or its weekly hot post) on or off, or report its status;
+    the reply is the channel's status after the change (refusals raise, and are shown to
+    the member)."""
     match cmd:
         case ChannelOn():
             state = channels.enable_channel(
@@ -141,6 +188,8 @@ def channel_change(
             )
         case ChannelOff():
             state = channels.disable_channel(ctx, team_id, channel_id)
+        case ChannelHot(enabled):
+            state = channels.set_hot_weekly(ctx, team_id, channel_id, enabled)
         case _:
             state = channels.channel_status(ctx, team_id, channel_id)
     return blocks.channel_status_message(state)
@@ -159,11 +208,3 @@ async def open_settings(
     timezone = await app.timezones.get(client, user_id)
     member = await app.work.run(members.settings, ctx, team_id, user_id, timezone=timezone)
     await client.views_open(trigger_id=trigger_id, view=blocks.settings_modal(member))
-
-
-async def _bot_is_in(client: AsyncWebClient, channel_id: str) -> bool:
-    try:
-        info = await client.conversations_info(channel=channel_id)
-    except SlackApiError:  # channel_not_found: a private channel the bot is not in
-        return False
-    return bool((info.get("channel") or {}).get("is_member"))

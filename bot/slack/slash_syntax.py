@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from bot.schedule import parse_time, parse_zone
 
 __all__ = [
+    "ChannelHot",
     "ChannelOff",
     "ChannelOn",
     "ChannelStatus",
@@ -22,14 +23,20 @@ __all__ = [
     "CommandError",
     "DigestNow",
     "Follow",
+    "FollowAuthor",
     "Help",
+    "Hot",
+    "ImportHelp",
     "Interests",
     "Mute",
     "OpenSettings",
+    "Saved",
+    "SavedExport",
     "Search",
     "Seed",
     "Since",
     "Unfollow",
+    "UnfollowAuthor",
     "Unmute",
     "parse_command",
     "parse_date",
@@ -109,6 +116,41 @@ class ChannelStatus:
 
 
 @dataclass(frozen=True)
+class ChannelHot:
+    enabled: bool  # the weekly "Hot in #channel" post
+
+
+@dataclass(frozen=True)
+class FollowAuthor:
+    name: str
+
+
+@dataclass(frozen=True)
+class UnfollowAuthor:
+    name: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SavedExport:
+    formats: tuple[str, ...] = ("bibtex", "ris")
+
+
+@dataclass(frozen=True)
+class Hot:
+    days: int = 7
+
+
+@dataclass(frozen=True)
+class ImportHelp:
+    pass
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -117,6 +159,8 @@ Command = (
     Search
     | Follow
     | Unfollow
+    | FollowAuthor
+    | UnfollowAuthor
     | Interests
     | Seed
     | Mute
@@ -127,6 +171,11 @@ Command = (
     | ChannelOn
     | ChannelOff
     | ChannelStatus
+    | ChannelHot
+    | Saved
+    | SavedExport
+    | Hot
+    | ImportHelp
     | Help
 )
 
@@ -140,7 +189,11 @@ _NEEDS = {
     "unmute": "say what to unmute: a word, or `author:Name`",
     "search": "type a few words to search for, e.g. `/papers search sparse attention`",
     "since": "give a date: YYYY-MM-DD, yesterday, or 7d",
+    "author": 'name the author, e.g. `/papers follow author:"Jane Doe"`',
 }
+_AUTHOR = "author:"
+_EXPORT_FORMATS = {"bibtex": "bibtex", "bib": "bibtex", "ris": "ris"}
+_HOT_DAYS = {"7d": 7, "week": 7, "7": 7, "30d": 30, "month": 30, "30": 30}
 
 
 def unescape(text: str) -> str:
@@ -183,10 +236,22 @@ def parse_command(text: str, *, today: date) -> Command:
     verb, rest = head.lower(), _strip_quotes(rest.strip())
     if not text or verb in ("help", "-h", "--help", "?"):
         return Help()
-    if verb in ("interests", "digest", "settings") and not rest:
-        return {"interests": Interests(), "digest": DigestNow(), "settings": OpenSettings()}[verb]
+    if verb in ("interests", "digest", "settings", "import") and not rest:
+        return {
+            "interests": Interests(),
+            "digest": DigestNow(),
+            "settings": OpenSettings(),
+            "import": ImportHelp(),
+        }[verb]
     if verb == "channel":
         return _channel(rest)
+    if verb == "saved" and (not rest or rest.lower().split()[0] == "export"):
+        return _saved(rest)
+    if verb == "hot" and (not rest or rest.strip().lower() in _HOT_DAYS):
+        return Hot(_HOT_DAYS.get(rest.strip().lower(), 7))
+    if verb in ("follow", "unfollow") and rest.lower().startswith(_AUTHOR):
+        name = _need("author", _strip_quotes(rest[len(_AUTHOR) :].strip()))
+        return FollowAuthor(name) if verb == "follow" else UnfollowAuthor(name)
     if verb == "since":
         return Since(parse_date(_need(verb, rest), today=today))
     if verb in ("follow", "seed", "mute", "unmute"):
@@ -209,15 +274,34 @@ def _search(text: str, *, today: date) -> Search:
     return Search(_need("search", text.strip()), since=since)
 
 
+def _saved(rest: str) -> Saved | SavedExport:
+    """`saved` or `saved export [bibtex|ris]` (other words after `saved` are a search)."""
+    words = rest.lower().split()
+    if not words:
+        return Saved()
+    if len(words) == 1:
+        return SavedExport()
+    if len(words) == 2 and words[1] in _EXPORT_FORMATS:
+        return SavedExport((_EXPORT_FORMATS[words[1]],))
+    raise CommandError("use `/papers saved export`, `saved export bibtex` or `saved export ris`")
+
+
 def _channel(rest: str) -> Command:
     action, *args = rest.split() or ["status"]
     action = action.lower()
+    if action == "hot":
+        switch = " ".join(args).lower()
+        if switch not in ("on", "off"):
+            raise CommandError("use `/papers channel hot on` or `/papers channel hot off`")
+        return ChannelHot(switch == "on")
     if action == "off" and not args:
         return ChannelOff()
     if action == "status" and not args:
         return ChannelStatus()
     if action != "on" or len(args) > 2:
-        raise CommandError("use `/papers channel on [HH:MM] [time zone]`, `off` or `status`")
+        raise CommandError(
+            "use `/papers channel on [HH:MM] [time zone]`, `off`, `status` or `hot on|off`"
+        )
     time = tz = None
     for arg in args:  # a time starts with a digit, a zone never does
         if arg[:1].isdigit():

@@ -1,10 +1,13 @@
 """Source parsing: detect a file's format from its content, then parse it into `Paper`s.
 
-One module per format (`hf_text`, `hf_json`, `arxiv`, `jsonl`, `csvfile`), each a pure
-`parse(text, *, source) -> ParseResult`; `detect` picks one, `reader` turns a file into
-text. A file that cannot be used at all raises `ParseError` (one line; `FileUnavailable`
-when it could not even be read); a bad record in a usable file becomes a line in
-`ParseResult.problems` and the rest is kept.
+One module per format (`hf_text`, `hf_json`, `arxiv`, `jsonl`, `csvfile`, `bibtex`, `ris`,
+`zotero_csv`, `semantic_scholar`), each a pure `parse(text, *, source) -> ParseResult`;
+`detect` picks one (or refuses text of no known format), `reader` turns a file into text.
+A file that cannot be used at all raises `ParseError` (one line; `FileUnavailable` when it
+could not even be read); a bad record in a usable file becomes a line in
+`ParseResult.problems` and the rest is kept. A source with no records at all (an arXiv feed
+on a weekend, `[]`) is an answer, zero papers, not an error; one whose every record was bad
+is an error.
 """
 
 from __future__ import annotations
@@ -12,17 +15,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.sources import arxiv, csvfile, hf_json, hf_text, jsonl
-from bot.sources.base import FileUnavailable, ParseError, ParseResult
+from bot.sources import (
+    arxiv,
+    bibtex,
+    csvfile,
+    hf_json,
+    hf_text,
+    jsonl,
+    ris,
+    semantic_scholar,
+    zotero_csv,
+)
+from bot.sources.base import FileUnavailable, ParseError, ParseResult, Refused
 from bot.sources.detect import detect_format
 from bot.sources.reader import DEFAULT_MAX_BYTES, decode_bytes, read_source, read_source_bytes
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMATS",
+    "REFERENCE_FORMATS",
     "FileUnavailable",
     "ParseError",
     "ParseResult",
+    "Refused",
     "decode_bytes",
     "detect_format",
     "parse_file",
@@ -31,7 +46,18 @@ __all__ = [
     "read_source_bytes",
 ]
 
-FORMATS = ("hf-text", "hf-json", "arxiv", "jsonl", "csv")
+FORMATS = (
+    "hf-text",
+    "hf-json",
+    "arxiv",
+    "jsonl",
+    "csv",
+    "bibtex",
+    "ris",
+    "zotero-csv",
+    "semantic-scholar",
+)
+REFERENCE_FORMATS = ("bibtex", "ris", "zotero-csv")  # what reference managers export
 
 _PARSERS: dict[str, Callable[..., ParseResult]] = {
     hf_text.FORMAT: hf_text.parse,
@@ -39,6 +65,10 @@ _PARSERS: dict[str, Callable[..., ParseResult]] = {
     arxiv.FORMAT: arxiv.parse,
     jsonl.FORMAT: jsonl.parse,
     csvfile.FORMAT: csvfile.parse,
+    bibtex.FORMAT: bibtex.parse,
+    ris.FORMAT: ris.parse,
+    zotero_csv.FORMAT: zotero_csv.parse,
+    semantic_scholar.FORMAT: semantic_scholar.parse,
 }
 
 
@@ -55,8 +85,11 @@ def parse_text(text: str, *, format: str = "auto", source: str | None = None) ->
     `format` is one of `FORMATS`, or "auto" to detect it from the content; `source` (the
     file's name) is stored on each paper and is a hint for detection.
 
+    Returns no papers (and no problems) for a source that holds no records, such as an
+    empty feed.
+
     Raises:
-        ParseError: unknown format, unusable text, or no papers found.
+        ParseError: unknown format, unusable text, or records that were all bad.
     """
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -65,9 +98,9 @@ def parse_text(text: str, *, format: str = "auto", source: str | None = None) ->
     if format == "auto":
         format = detect_format(text, source)
     result = _PARSERS[format](text, source=source)
-    if not result.papers:
+    if not result.papers and result.problems:
         detail = f" ({len(result.problems)} problems, first: {result.problems[0]})"
-        raise ParseError(f"no papers found in {format} source{detail if result.problems else ''}")
+        raise ParseError(f"no papers found in {format} source{detail}")
     return result
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "FileUnavailable",
     "ParseError",
     "ParseResult",
+    "Refused",
     "clean_text",
     "month_number",
     "parse_date",
@@ -56,6 +57,12 @@ class ParseError(ValueError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(" ".join(reason.split()))
+
+
+class Refused(ParseError):
+    """The path is not something a source may be read from: a link that leads out of the
+    inbox, a folder, a FIFO or a device. It is refused unread, and remembered by what the
+    path is, not by its content."""
 
 
 class FileUnavailable(ParseError):

@@ -7,6 +7,12 @@ is classified by its shape: known page chrome, a page date ("Aug 12"), paper met
 text. A text line is a title or an abstract depending on its length and sentence structure
 and on whether the current paper still lacks an abstract, so a missing abstract, extra
 chrome or an unseen page date do not shift the pairing.
+
+Only what has the shape of a paper is kept: a title followed by an abstract of real length
+(`MIN_ABSTRACT_WORDS`), or a title with the page's own metadata ("N authors", a date); a
+title alone only on a page that shows Daily Papers chrome. Plain text of any other kind
+(random words, a log, notes) would otherwise read as a "paper" per line, so a file where
+most text lines fit no paper is refused whole, with one line saying so.
 """
 
 from __future__ import annotations
@@ -14,13 +20,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from bot.paper import Paper
-from bot.sources.base import ParseResult, clean_text, month_number
+from bot.sources.base import ParseError, ParseResult, clean_text, month_number
 
-__all__ = ["FORMAT", "looks_like_hf_text", "parse"]
+__all__ = ["FORMAT", "MIN_ABSTRACT_WORDS", "has_paper_shape", "looks_like_hf_text", "parse"]
 
 FORMAT = "hf-text"
+MIN_ABSTRACT_WORDS = 15  # shorter is a stray sentence, not an abstract
+_PROBE_LINES = 400  # lines of a file's head that detection looks at
 
 _CHROME = {
     "new",
@@ -71,6 +80,11 @@ class _Draft:
         """Authors or date were seen: the paper's text is over (bar a missing abstract)."""
         return self.author_count is not None or self.published is not None
 
+    @property
+    def has_shape(self) -> bool:
+        """A title with an abstract of real length, or with the page's metadata lines."""
+        return self.closed or sum(len(line.split()) for line in self.abstract) >= MIN_ABSTRACT_WORDS
+
 
 def _is_chrome(line: str) -> bool:
     return line.lower() in _CHROME or bool(_CHROME_PATTERNS.match(line))
@@ -95,12 +109,28 @@ def _continues(draft: _Draft, line: str) -> bool:
     return _is_abstract(line) and not (draft.closed and draft.abstract)
 
 
+def _head(text: str) -> list[tuple[int, str]]:
+    return _lines("\n".join(text.split("\n", _PROBE_LINES)[:_PROBE_LINES]))
+
+
+def _is_page_chrome(line: str) -> bool:
+    """A Daily Papers header or footer line (not a one-character separator)."""
+    return _is_chrome(line) and len(line) > 3
+
+
 def looks_like_hf_text(text: str) -> bool:
     """Whether the text shows Daily Papers page chrome or layout-C metadata lines: a known
     header line (not a one-character one) or an "N authors" line in the first 400 lines."""
-    head = "\n".join(text.split("\n", 400)[:400])
+    return any(_is_page_chrome(line) or _AUTHORS.match(line) for _, line in _head(text))
+
+
+def has_paper_shape(text: str) -> bool:
+    """Whether the first 400 lines hold a title line followed by an abstract paragraph of
+    real length (the shape of a Daily Papers page without its chrome)."""
+    lines = [line for _, line in _head(text) if not _is_chrome(line)]
     return any(
-        (_is_chrome(line) and len(line) > 3) or _AUTHORS.match(line) for _, line in _lines(head)
+        _is_title(title) and _is_abstract(body) and len(body.split()) >= MIN_ABSTRACT_WORDS
+        for title, body in pairwise(lines)
     )
 
 
@@ -148,13 +178,19 @@ def parse(text: str, *, source: str | None = None) -> ParseResult:
     `source` is stored on each paper.
 
     Returns the papers in page order; the problems name skipped stray lines.
+
+    Raises:
+        ParseError: most text lines fit no paper (not a Daily Papers page), or none does.
     """
     drafts: list[_Draft] = []
     problems: list[str] = []
     page_date: str | None = None
+    chrome = False
+    text_lines = 0
     for number, line in _lines(text):
         current = drafts[-1] if drafts else None
         if _is_chrome(line):
+            chrome = chrome or _is_page_chrome(line)
             continue
         if (match := _PAGE_DATE.match(line)) and month_number(match[1]):
             page_date = f"{match[1].title()} {int(match[2])}"
@@ -162,19 +198,34 @@ def parse(text: str, *, source: str | None = None) -> ParseResult:
             continue
         elif current and _continues(current, line):
             current.abstract.append(line)
+            text_lines += 1
         elif _is_abstract(line):
             problems.append(f"line {number}: text without a title skipped")
+            text_lines += 1
         else:
             drafts.append(_Draft(title=line, line=number, page_date=page_date))
-    return ParseResult(FORMAT, _finish(drafts, problems, source), problems)
+            text_lines += 1
+    fitting = sum(1 + len(d.abstract) for d in drafts if d.has_shape)
+    if fitting * 2 < text_lines or not fitting:
+        raise ParseError(
+            f"not a paper source: {text_lines - fitting} of {text_lines} text lines fit no "
+            "paper (a title line followed by an abstract paragraph)"
+        )
+    return ParseResult(FORMAT, _finish(drafts, problems, source, chrome=chrome), problems)
 
 
-def _finish(drafts: list[_Draft], problems: list[str], source: str | None) -> list[Paper]:
+def _finish(
+    drafts: list[_Draft], problems: list[str], source: str | None, *, chrome: bool
+) -> list[Paper]:
+    """The drafts with the shape of a paper; a title alone only on a page with its chrome."""
     papers: list[Paper] = []
     for draft in drafts:
-        if not (draft.abstract or draft.closed or draft.upvotes) and len(draft.title.split()) < 3:
-            problems.append(f"line {draft.line}: stray line {draft.title!r} skipped")
-            continue
+        if not draft.has_shape:
+            alone = not (draft.abstract or draft.upvotes)
+            if not chrome or (alone and len(draft.title.split()) < 3):
+                kind = "stray line" if alone else "title without an abstract"
+                problems.append(f"line {draft.line}: {kind} {draft.title[:80]!r} skipped")
+                continue
         papers.append(
             Paper(
                 title=draft.title,

@@ -1,8 +1,12 @@
-"""Turning a source file's bytes into text: size limit, BOMs, encodings, binary detection.
+"""Turning a source file's bytes into text: what may be read, size limit, BOMs, encodings,
+binary detection.
 
-The only module of `bot.sources` that touches the file system. UTF-8 (with or without BOM),
-UTF-16/32 with a BOM, and legacy cp1252/latin-1 text are accepted; NUL bytes or a high share
-of control characters mark a binary file, which is refused like an empty or oversized one.
+The only module of `bot.sources` that reads the file system. Only a regular file is read,
+and with `within` only one that lives under that folder once links are resolved: a link in
+the inbox pointing at `/etc/passwd`, a FIFO or a device is `Refused` unread. UTF-8 (with
+or without BOM), UTF-16/32 with a BOM, and legacy cp1252/latin-1 text are accepted; NUL
+bytes or a high share of control characters mark a binary file, which is refused like an
+empty or oversized one.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from pathlib import Path
 
-from bot.sources.base import FileUnavailable, ParseError
+from bot.sources.base import FileUnavailable, ParseError, Refused
 
 __all__ = ["DEFAULT_MAX_BYTES", "decode_bytes", "read_source", "read_source_bytes"]
 
@@ -69,25 +74,56 @@ def decode_bytes(data: bytes) -> str:
     return text
 
 
-def read_source_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def _resolve(path: Path, within: Path | None) -> str:
+    """The real path to open; with `within`, refused unless it lives under that folder."""
+    real = os.path.realpath(path)
+    if within is not None:
+        root = os.path.realpath(within)
+        if os.path.commonpath([root, real]) != root:
+            raise Refused(f"refused: a link to {real}, outside {root}")
+    return real
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+
+
+def read_source_bytes(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, within: Path | None = None
+) -> bytes:
     """A source file's bytes, read once (ingest hashes and parses these very bytes).
 
+    With `within` (the inbox being scanned), the path must resolve to a place under that
+    folder. Only a regular file is read; opening never blocks (a FIFO is refused).
+
     Raises:
-        FileUnavailable: the file vanished, is a folder, or cannot be read.
+        FileUnavailable: the file vanished, or cannot be read.
+        Refused: a link out of `within`, or a folder, FIFO, socket or device.
         ParseError: the file is larger than `max_bytes` (refused unread).
     """
     try:
-        with Path(path).open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > max_bytes:
+        real = _resolve(Path(path), within)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        with open(os.open(real, flags), "rb", closefd=True) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise Refused(f"refused: {_kind(info.st_mode)}, not a regular file")
+            if info.st_size > max_bytes:
                 raise ParseError(
-                    f"file too large ({_megabytes(size)}; the limit is {_megabytes(max_bytes)})"
+                    f"file too large ({_megabytes(info.st_size)}; "
+                    f"the limit is {_megabytes(max_bytes)})"
                 )
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise FileUnavailable("file disappeared (not found)") from None
     except IsADirectoryError:
-        raise FileUnavailable("is a directory, not a file") from None
+        raise Refused("refused: a folder, not a regular file") from None
     except PermissionError:
         raise FileUnavailable("permission denied") from None
     except OSError as error:

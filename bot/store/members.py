@@ -1,4 +1,5 @@
-"""Every query on members and what they own: interests, seeds, feedback, filters, deliveries.
+"""Every query on members and what they own: interests, seeds, feedback, filters (keywords,
+mutes, followed authors), deliveries.
 
 Reads come back as `MemberState`, one plain snapshot per member loaded in a handful of
 queries (batched for many members). Writes take effect at once, each in its own
@@ -45,9 +46,11 @@ __all__ = [
     "is_known_author",
     "load_states",
     "record_deliveries",
+    "replace_library",
     "reset_votes",
     "set_feedback",
     "unpaused_members",
+    "unsave",
     "update_member",
 ]
 
@@ -58,11 +61,13 @@ class MemberState:
 
     member: Member
     interests: list[Interest] = field(default_factory=list)
-    seed_ids: list[int] = field(default_factory=list)
+    seed_ids: list[int] = field(default_factory=list)  # added and imported, oldest first
+    library_ids: set[int] = field(default_factory=set)  # the seeds an import brought
     votes: dict[int, int] = field(default_factory=dict)  # paper id → +1 / -1
     saved: list[int] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     mutes: list[str] = field(default_factory=list)
+    authors: list[MemberFilter] = field(default_factory=list)  # followed, oldest first
     delivered: set[int] = field(default_factory=set)
 
 
@@ -121,6 +126,8 @@ def load_states(db: Database, team_id: str, user_ids: Sequence[str]) -> dict[str
             select(SeedPaper).where(col(SeedPaper.member_id).in_(ids)).order_by(col(SeedPaper.id))
         ):
             states[seed.member_id].seed_ids.append(seed.paper_id)
+            if seed.origin == "library":
+                states[seed.member_id].library_ids.add(seed.paper_id)
         for fb in session.exec(
             select(Feedback).where(col(Feedback.member_id).in_(ids)).order_by(col(Feedback.id))
         ):
@@ -133,11 +140,11 @@ def load_states(db: Database, team_id: str, user_ids: Sequence[str]) -> dict[str
             .where(col(MemberFilter.member_id).in_(ids))
             .order_by(col(MemberFilter.id))
         ):
-            (
-                states[flt.member_id].keywords
-                if flt.kind == "keyword"
-                else states[flt.member_id].mutes
-            ).append(flt.term)
+            state = states[flt.member_id]
+            if flt.kind == "author":
+                state.authors.append(flt)
+            else:
+                (state.keywords if flt.kind == "keyword" else state.mutes).append(flt.term)
         for member_id, paper_id in session.exec(
             select(Delivery.member_id, Delivery.paper_id).where(col(Delivery.member_id).in_(ids))
         ):
@@ -154,27 +161,59 @@ def add_interest(db: Database, member_id: int, text: str) -> Interest:
         return row
 
 
-def delete_interest(db: Database, member_id: int, interest_id: int) -> None:
-    """Remove one of the member's interests."""
+def delete_interest(db: Database, member_id: int, interest_id: int) -> bool:
+    """Remove one of the member's interests; False when it was gone already."""
     with db.session() as session:
-        session.exec(  # type: ignore[call-overload]
+        result = session.exec(  # type: ignore[call-overload]
             delete(Interest).where(
                 col(Interest.member_id) == member_id, col(Interest.id) == interest_id
             )
         )
+        return bool(result.rowcount)
 
 
 def add_seed(db: Database, member_id: int, paper_id: int) -> bool:
-    """Add a seed paper; False when it already was one."""
+    """Add a seed paper; False when it already was one (an imported seed the member now
+    names becomes their own: a later import no longer replaces it)."""
     with db.session() as session:
-        if session.exec(
+        row = session.exec(
             select(SeedPaper).where(
                 SeedPaper.member_id == member_id, SeedPaper.paper_id == paper_id
             )
-        ).first():
-            return False
+        ).first()
+        if row is not None:
+            if row.origin != "library":
+                return False
+            row.origin = "added"
+            session.add(row)
+            return True
         session.add(SeedPaper(member_id=member_id, paper_id=paper_id))
         return True
+
+
+def replace_library(db: Database, member_id: int, paper_ids: Sequence[int]) -> None:
+    """Make `paper_ids` the member's imported library seeds, in one transaction: the seeds
+    of an earlier import that are not among them go; seeds the member added stay as they
+    are."""
+    wanted = list(dict.fromkeys(paper_ids))
+    dialect = postgresql if db.is_postgres else sqlite
+    with db.session() as session:
+        rows = session.exec(select(SeedPaper).where(SeedPaper.member_id == member_id)).all()
+        present = {row.paper_id for row in rows}
+        for row in rows:
+            if row.origin == "library" and row.paper_id not in wanted:
+                session.delete(row)
+        new = [
+            {"member_id": member_id, "paper_id": p, "origin": "library", "created_at": utcnow()}
+            for p in wanted
+            if p not in present
+        ]
+        if new:  # a concurrent import of the same file (a double share) inserts nothing twice
+            session.execute(
+                dialect.insert(SeedPaper)
+                .values(new)
+                .on_conflict_do_nothing(index_elements=["member_id", "paper_id"])
+            )
 
 
 def delete_seed(db: Database, member_id: int, paper_id: int) -> bool:
@@ -203,6 +242,19 @@ def set_feedback(db: Database, member_id: int, paper_id: int, kind: str, value: 
         session.add(row)
 
 
+def unsave(db: Database, member_id: int, paper_id: int) -> bool:
+    """Take a paper off the member's reading list; False when it was not on it."""
+    with db.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            delete(Feedback).where(
+                col(Feedback.member_id) == member_id,
+                col(Feedback.paper_id) == paper_id,
+                col(Feedback.kind) == "save",
+            )
+        )
+        return bool(result.rowcount)
+
+
 def reset_votes(db: Database, member_id: int) -> int:
     """Delete the member's 👍/👎 (saves stay); returns how many were removed."""
     with db.session() as session:
@@ -215,7 +267,8 @@ def reset_votes(db: Database, member_id: int) -> int:
 
 
 def add_filter(db: Database, member_id: int, kind: str, term: str) -> bool:
-    """Add a keyword or mute; False when the same term (any case) is already there."""
+    """Add a keyword, mute or followed author; False when the same term (any case) is
+    already there."""
     with db.session() as session:
         if _filter(session, member_id, kind, term) is not None:
             return False
@@ -224,7 +277,7 @@ def add_filter(db: Database, member_id: int, kind: str, term: str) -> bool:
 
 
 def delete_filter(db: Database, member_id: int, kind: str, term: str) -> bool:
-    """Remove a keyword or mute (any case); False when there was none."""
+    """Remove a keyword, mute or followed author (any case); False when there was none."""
     with db.session() as session:
         row = _filter(session, member_id, kind, term)
         if row is None:

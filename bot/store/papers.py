@@ -4,10 +4,11 @@ Two papers are one when `Paper.identity` says so (versionless arXiv id, else tit
 `_resolve` applies that rule against the stored rows and within a batch, for both the
 read-only question "which texts need a vector?" (`texts_to_embed`) and the write itself
 (`save_papers`). A known paper may be enriched by a later source (upvotes, authors,
-links, dates) but its text never changes here. The store never calls the model: ingest
-computes the vectors first, then `save_papers` writes papers, vectors and the inbox file's
-record in one short transaction, refusing (`MissingVectors`) when a paper turned out new
-whose text it was given no vector for.
+links, dates, a gist, a code link) but its text never changes here, nor does a paper
+stored as new work become a "replacement" because a later feed lists a new version. The
+store never calls the model: ingest computes the vectors first, then `save_papers` writes
+papers, vectors and the inbox file's record in one short transaction, refusing
+(`MissingVectors`) when a paper turned out new whose text it was given no vector for.
 
 New papers are written as plain slotted `_Draft`s by one Core `executemany`, not as
 `PaperRow(...)` objects flushed through the ORM's unit of work, which costs per object.
@@ -30,10 +31,11 @@ from sqlmodel import Session, col, func, select
 from bot.db import Database
 from bot.embedder import embedding_key
 from bot.models import Embedding, InboxFile, PaperRow, utcnow
-from bot.paper import Identity, Paper, embedding_text, is_fuller
+from bot.paper import REPLACED, Identity, Paper, embedding_text, is_fuller
 from bot.store.vectors import existing_keys, insert_vectors
 
 __all__ = [
+    "FileCounts",
     "InboxRecord",
     "IndexRow",
     "MissingVectors",
@@ -65,12 +67,24 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class FileCounts:
+    """Papers, new papers and duplicates of a file's earlier chunks, each already saved in
+    its own transaction (a large file is stored in chunks)."""
+
+    papers: int = 0
+    new: int = 0
+    duplicates: int = 0
+
+
+@dataclass(frozen=True)
 class InboxRecord:
-    """The inbox file a batch of papers came from, remembered by its content hash."""
+    """The inbox file a batch of papers came from, remembered by its content hash; the
+    batch that carries it is the file's last, and `earlier` counts the ones before it."""
 
     content_hash: str
     path: str
     format: str
+    earlier: FileCounts = FileCounts()
 
 
 class MissingVectors(Exception):
@@ -107,6 +121,10 @@ class _Draft:
     upvotes: int | None
     url: str | None
     source: str | None
+    announce: str | None
+    gist: str | None
+    gist_source: str | None
+    code_url: str | None
     arxiv_id: str | None = None
     id: None = None  # never stored through this object; `row.id is None` marks a draft
 
@@ -190,9 +208,9 @@ def save_papers(
                 session,
                 record,
                 status="ok",
-                papers=len(papers),
-                new=len(drafts),
-                duplicates=result.duplicates,
+                papers=record.earlier.papers + len(papers),
+                new=record.earlier.new + len(drafts),
+                duplicates=record.earlier.duplicates + result.duplicates,
             )
         return result
 
@@ -254,9 +272,16 @@ def _stored(session: Session, identities: Sequence[Identity]) -> Iterator[PaperR
 
 
 def _enrich(row: PaperRow | _Draft, paper: Paper, free_arxiv_id: str | None) -> bool:
-    """Fill what the stored paper lacks, take a fuller author list and raise its upvotes;
+    """Fill what the stored paper lacks (a link, a date, a gist, a code link, an announce
+    type that is not a replacement), take a fuller author list and raise its upvotes;
     never touch its text (only `is_fuller` may, in `_resolve`)."""
     changes: dict[str, object] = {}
+    if paper.gist and not row.gist:
+        changes["gist"], changes["gist_source"] = paper.gist, paper.gist_source
+    if paper.code_url and not row.code_url:
+        changes["code_url"] = paper.code_url
+    if paper.announce and not row.announce and paper.announce not in REPLACED:
+        changes["announce"] = paper.announce
     if paper.upvotes is not None and (row.upvotes is None or paper.upvotes > row.upvotes):
         changes["upvotes"] = paper.upvotes
     if len(paper.authors) > len(json.loads(row.authors)):  # a fuller author list
@@ -284,6 +309,10 @@ def _draft(paper: Paper, title_key: str) -> _Draft:
         upvotes=paper.upvotes,
         url=paper.url,
         source=paper.source,
+        announce=paper.announce,
+        gist=paper.gist,
+        gist_source=paper.gist_source if paper.gist else None,
+        code_url=paper.code_url,
     )
 
 

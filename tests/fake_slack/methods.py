@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_slack.state import BOT_ID, BOT_USER_ID, TEAM_ID, State
+from tests.fake_slack.state import BOT_ID, BOT_USER_ID, TEAM_ID, FileInfo, State
 
-__all__ = ["METHODS", "permalink"]
+__all__ = ["METHODS", "file_object", "permalink"]
 
 Body = dict[str, Any]
 Method = Callable[[State, Body], Body]
@@ -148,6 +148,71 @@ def _conversations_history(state: State, body: Body) -> Body:
     return {"ok": True, "messages": messages, "has_more": False}
 
 
+def file_object(state: State, info: FileInfo) -> Body:
+    """A file as files.info and files.completeUploadExternal describe it."""
+    url = state.file_url(info)
+    size = len(info.content) if info.content is not None else info.length
+    extension = info.name.rsplit(".", 1)[-1].lower() if "." in info.name else "text"
+    return {
+        "id": info.id,
+        "name": info.name,
+        "title": info.title or info.name,
+        "user": info.user,
+        "size": size,
+        "filetype": extension,
+        "mimetype": "text/plain",
+        "url_private": url,
+        "url_private_download": url + "?download=1" if info.url is None else url,
+        "channels": [info.channel] if info.channel and info.channel[:1] in "CG" else [],
+        "ims": [info.channel] if info.channel and info.channel.startswith("D") else [],
+    }
+
+
+def _get_upload_url(state: State, body: Body) -> Body:
+    filename, length = str(body.get("filename") or ""), str(body.get("length") or "")
+    if not filename or not length.isdigit():
+        return {"ok": False, "error": "invalid_arguments"}
+    info = FileInfo(state.next_file_id(), filename, BOT_USER_ID, length=int(length))
+    with state.lock:
+        state.files[info.id] = info
+    return {"ok": True, "upload_url": f"{state.base_url}/upload/{info.id}", "file_id": info.id}
+
+
+def _complete_upload(state: State, body: Body) -> Body:
+    files = body.get("files")
+    if not isinstance(files, list) or not files:
+        return {"ok": False, "error": "invalid_arguments"}
+    channel = _dm_channel(str(body.get("channel_id") or "")) or None
+    done = []
+    with state.lock:
+        for entry in files:
+            info = state.files.get(str(entry.get("id")))
+            if info is None or info.content is None or len(info.content) != info.length:
+                return {"ok": False, "error": "file_upload_not_found"}
+            info.title, info.channel, info.completed = entry.get("title") or "", channel, True
+            info.initial_comment = body.get("initial_comment")
+            done.append(info)
+    if channel:
+        message = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "ts": state.next_ts(),
+            "text": body.get("initial_comment") or "",
+            "files": [{"id": f.id, "name": f.name} for f in done],
+        }
+        with state.lock:
+            state.messages[channel].append(message)
+    return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in done]}
+
+
+def _files_info(state: State, body: Body) -> Body:
+    with state.lock:
+        info = state.files.get(str(body.get("file") or ""))
+    if info is None or (info.content is None and info.url is None):
+        return {"ok": False, "error": "file_not_found"}
+    return {"ok": True, "file": file_object(state, info)}
+
+
 METHODS: dict[str, Method] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -162,4 +227,7 @@ METHODS: dict[str, Method] = {
     "conversations.info": _conversations_info,
     "conversations.members": _conversations_members,
     "conversations.history": _conversations_history,
+    "files.getUploadURLExternal": _get_upload_url,
+    "files.completeUploadExternal": _complete_upload,
+    "files.info": _files_info,
 }

@@ -1,7 +1,11 @@
 """`FakeSlack`: the threaded HTTP server, its request handler and the test-facing API.
 
 Web API calls arrive at `/api/<method>` (form, query string or JSON bodies); response URLs
-at `/respond/<token>`. Every request is recorded before any injected fault, delay or drop.
+at `/respond/<token>`; the upload URLs files.getUploadURLExternal hands out at
+`/upload/<file id>` (recorded as `upload`), and files' `url_private` at
+`/files-pri/<team>-<file id>/<name>` (recorded as `download`; without a bot token it
+redirects to a sign-in page, as Slack does). Every request is recorded before any injected
+fault, delay or drop.
 `apps.connections.open` (app-level `xapp-` token) answers with the WebSocket URL of the
 fake's Socket Mode endpoint (`tests/fake_slack/socket_mode.py`), started on first use.
 """
@@ -17,13 +21,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_slack.methods import METHODS, permalink
 from tests.fake_slack.socket_mode import SocketLink
-from tests.fake_slack.state import Call, ChannelInfo, Fault, State
+from tests.fake_slack.state import Call, ChannelInfo, Fault, FileInfo, State
 
 __all__ = ["FakeSlack"]
 
 RESPOND = "respond"
+UPLOAD = "upload"
+DOWNLOAD = "download"
 CONNECTIONS_OPEN = "apps.connections.open"
-_JSON_FIELDS = ("blocks", "attachments", "metadata", "view")
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "view", "files")
 
 
 def _parse_body(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
@@ -53,6 +59,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
+        if path.startswith("/upload/"):
+            return self._upload(path.removeprefix("/upload/"))
+        if path.startswith("/files-pri/"):
+            return self._download(path.removeprefix("/files-pri/"))
+        if path == "/signin":
+            return self._send(200, "<html><body>Sign in to Slack</body></html>", html=True)
         state = self.server.state
         body = _parse_body(self)
         if path.startswith("/respond/"):
@@ -89,6 +101,45 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         self._send(200, result)
 
+    def _record(self, method: str, body: dict[str, Any]) -> Call:
+        call = Call(method=method, body=body, headers=dict(self.headers.items()))
+        with self.server.state.lock:
+            self.server.state.calls.append(call)
+        return call
+
+    def _upload(self, file_id: str) -> None:
+        """The upload step of files_upload_v2: the raw bytes of one announced file."""
+        state = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(length) if length else b""
+        self._record(UPLOAD, {"file_id": file_id, "size": len(data)})
+        with state.lock:
+            info = state.files.get(file_id)
+            if info is not None and not info.completed:
+                info.content = data
+        if info is None:
+            return self._send(404, "no such upload")
+        self._send(200, f"OK - {len(data)}")
+
+    def _download(self, rest: str) -> None:
+        """A file's `url_private`: its bytes for a bot token, else a redirect to sign in."""
+        state = self.server.state
+        file_id = rest.split("/", 1)[0].split("-", 1)[-1]
+        call = self._record(DOWNLOAD, {"file_id": file_id})
+        fault = state.take_fault(DOWNLOAD)
+        if fault is not None:
+            call.status, call.error = fault.status, fault.error
+            return self._send(fault.status, fault.error)
+        if not self.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+            call.status = 302
+            return self._send(302, "", headers={"Location": f"{state.base_url}/signin"})
+        with state.lock:
+            info = state.files.get(file_id)
+            data = info.content if info is not None else None
+        if data is None:
+            return self._send(404, "file not found")
+        self._send(200, data)
+
     def _refused(self, method: str) -> str | None:
         """The auth error for this request, if any: Socket Mode takes only app-level tokens."""
         auth = self.headers.get("Authorization", "")
@@ -100,11 +151,21 @@ class _Handler(BaseHTTPRequestHandler):
             return "not_authed"
         return None
 
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        is_text = isinstance(payload, str)
-        data = (payload if is_text else json.dumps(payload)).encode("utf-8")
+    def _send(
+        self,
+        status: int,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        *,
+        html: bool = False,
+    ) -> None:
+        if isinstance(payload, bytes):
+            data, content_type = payload, "application/octet-stream"
+        elif isinstance(payload, str):
+            data, content_type = payload.encode("utf-8"), "text/html" if html else "text/plain"
+        else:
+            data, content_type = json.dumps(payload).encode("utf-8"), "application/json"
         self.send_response(status)
-        content_type = "text/plain" if is_text else "application/json"
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
@@ -137,6 +198,7 @@ class FakeSlack:
         host, port = self._server.server_address[:2]
         self.base = f"http://{host}:{port}"
         self.url = f"{self.base}/api/"
+        self._state.base_url = self.base
 
     def start(self) -> FakeSlack:
         """Serve in a background thread."""
@@ -156,12 +218,40 @@ class FakeSlack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def add_file(
+        self, name: str, content: bytes, *, user: str = "U1", url: str | None = None
+    ) -> str:
+        """A file `user` shared, served at its `url_private` (or `url`, a test's own server,
+        when given); returns its id, for a `file_shared` event."""
+        info = FileInfo(self._state.next_file_id(), name, user, content=content, url=url)
+        with self._state.lock:
+            self._state.files[info.id] = info
+        return info.id
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """Files the bot uploaded and shared (files.completeUploadExternal), in order: id,
+        filename, title, content (bytes), channel, initial_comment."""
+        with self._state.lock:
+            done = [f for f in self._state.files.values() if f.completed]
+            return [
+                {
+                    "id": f.id,
+                    "filename": f.name,
+                    "title": f.title,
+                    "content": f.content or b"",
+                    "channel": f.channel,
+                    "initial_comment": f.initial_comment,
+                }
+                for f in done
+            ]
+
     def response_url(self, token: str = "r1") -> str:
         """A response URL served by this fake; posts to it are recorded as `respond`."""
         return f"{self.base}/respond/{token}"
 
     def calls(self, method: str) -> list[dict[str, Any]]:
-        """The parsed bodies of every request to `method` (failed ones included), in order."""
+        """The parsed bodies of every request to `method` (failed ones included), in order;
+        `upload` and `download` are the file transfers (file id and size)."""
         with self._state.lock:
             return [c.body for c in self._state.calls if c.method == method]
 

@@ -10,7 +10,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "ChannelInfo", "Fault", "State"]
+__all__ = [
+    "BOT_ID",
+    "BOT_USER_ID",
+    "TEAM_ID",
+    "Call",
+    "ChannelInfo",
+    "Fault",
+    "FileInfo",
+    "State",
+]
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
@@ -50,11 +59,29 @@ class ChannelInfo:
     members: list[str] = field(default_factory=list)
 
 
+@dataclass
+class FileInfo:
+    """A file in the fake workspace: shared by a member (`add_file`) or uploaded by the bot
+    (files.getUploadURLExternal, the upload, files.completeUploadExternal)."""
+
+    id: str
+    name: str
+    user: str
+    content: bytes | None = None  # None until uploaded
+    length: int = 0  # announced by files.getUploadURLExternal
+    title: str = ""
+    channel: str | None = None  # where files.completeUploadExternal shared it
+    initial_comment: str | None = None
+    completed: bool = False
+    url: str | None = None  # url_private override (a test's hostile file server)
+
+
 class State:
     """Thread-safe store behind the handler."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str = "") -> None:
         self.lock = threading.Lock()
+        self.base_url = base_url  # e.g. http://127.0.0.1:1234, for upload and file URLs
         self.base_ts = _BASE_TS  # kept by `reset()`; moved by `FakeSlack.set_clock`
         self.reset()
 
@@ -70,6 +97,8 @@ class State:
             self.drops: dict[str, int] = defaultdict(int)
             self.views = 0
             self.ts_counter = 0
+            self.files: dict[str, FileInfo] = {}
+            self.file_counter = 0
 
     def next_ts(self) -> str:
         """A message timestamp, unique and increasing (as string and as float)."""
@@ -78,6 +107,16 @@ class State:
             n = self.ts_counter
             base = self.base_ts
         return f"{base + n}.{n:06d}"
+
+    def next_file_id(self) -> str:
+        """A fresh file id."""
+        with self.lock:
+            self.file_counter += 1
+            return f"F{self.file_counter:07d}"
+
+    def file_url(self, info: FileInfo) -> str:
+        """The file's `url_private`: served by the fake, for a bot token only."""
+        return info.url or f"{self.base_url}/files-pri/{TEAM_ID}-{info.id}/{info.name}"
 
     def next_view_id(self) -> str:
         """A fresh view id."""

@@ -88,8 +88,11 @@ async def test_add_interest_modal_then_remove(http, fake_slack, ctx: Context):
     assert response.status == 200
     published = (await received(fake_slack, "views.publish"))[-1]
     assert "sparse attention 🧠" in block_texts(published)
-    assert [i.text for i in members.profile(ctx, "T1", "U1").interests] == ["sparse attention 🧠"]
-    published = await click(http, fake_slack, ids.HOME_REMOVE_INTEREST, "1", 2)
+    (interest,) = members.profile(ctx, "T1", "U1").interests
+    assert interest.text == "sparse attention 🧠"
+    value = ids.stable_value(interest.id)
+    assert value in json.dumps(published["view"])  # the button names the interest by id
+    published = await click(http, fake_slack, ids.HOME_REMOVE_INTEREST, value, 2)
     assert members.profile(ctx, "T1", "U1").interests == []
     assert "None yet" in block_texts(published)
 
@@ -120,7 +123,7 @@ async def test_pause_unmute_seed_and_reset(http, fake_slack, ctx: Context, slack
     await click(http, fake_slack, ids.HOME_TOGGLE_PAUSE, "resume", 2)
     assert not members.profile(ctx, "T1", "U1").member.paused
     await click(http, fake_slack, ids.HOME_UNMUTE, "quantum", 3)
-    await click(http, fake_slack, ids.HOME_REMOVE_SEED, "1", 4)
+    await click(http, fake_slack, ids.HOME_REMOVE_SEED, ids.stable_value(paper_id), 4)
     published = await click(http, fake_slack, ids.HOME_RESET_FEEDBACK, "reset", 5)
     profile = members.profile(ctx, "T1", "U1")
     assert (profile.mutes, profile.seeds, profile.upvotes) == ([], [], 0)

@@ -196,9 +196,24 @@ def test_home_view_stays_under_100_blocks_and_escapes():
     interests = [InterestView(n, n, f"{NASTY} {n}", n % 3) for n in range(1, 61)]
     seeds = [paper(n, title=f"Seed {n}") for n in range(60)]
     mutes = [f"word{n}" for n in range(60)]
-    profile = ProfileView(member(paused=True), interests, seeds, [], mutes, 3, 1, 0)
+    profile = ProfileView(
+        member(paused=True),
+        interests,
+        seeds,
+        [],
+        mutes,
+        3,
+        1,
+        60,
+        delivery_failures=[],
+        authors=[f"Author Number{n}" for n in range(60)],
+        library=seeds[:50],
+        saved=seeds[:5],
+    )
     view = blocks.home_view(profile, notice="you already follow “<!here>”").to_dict()
     assert len(view["blocks"]) <= blocks.MAX_HOME_BLOCKS
+    values = [b["accessory"]["value"] for b in view["blocks"] if "accessory" in b]
+    assert "id:1" in values and "Author Number0" in values  # rows named by id or text
     dumped_view = json.dumps(view)
     assert "<!channel>" not in dumped_view and "<!here>" not in dumped_view
     assert "Resume" in dumped_view and "Reset learned feedback" in dumped_view
@@ -213,7 +228,9 @@ def test_settings_modal_round_trips_through_state():
         "days": {"value": {"selected_options": [{"value": "tue"}]}},
         "max_papers": {"value": {"value": "3"}},
         "threshold": {"value": {"value": "0.4"}},
-        "options": {"value": {"selected_options": [{"value": "popularity_boost"}]}},
+        "options": {
+            "value": {"selected_options": [{"value": "popularity_boost"}, {"value": "share_votes"}]}
+        },
     }
     assert blocks.settings_from_state(values) == {
         "delivery_time": "07:45",
@@ -223,6 +240,7 @@ def test_settings_modal_round_trips_through_state():
         "threshold": "0.4",
         "popularity_boost": True,
         "paused": False,
+        "share_votes": True,
     }
 
 

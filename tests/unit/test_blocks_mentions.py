@@ -4,13 +4,16 @@ author, summary or reason come out escaped in every message kind and in the Home
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.digest import ChannelDigest, ChannelDigestItem, ChannelMatch, DigestItem, MemberDigest
+from bot.imports import ImportReport
 from bot.library import PaperView, SearchHit
 from bot.members import DeliveryFailure, InterestView, ProfileView
+from bot.reading import HotList, HotPaper, SavedPage
 from bot.slack import blocks
 from bot.store.history import LastDigest
 from tests.unit.test_blocks import WHEN, member
@@ -67,7 +70,22 @@ def profile() -> ProfileView:
         0,
         LastDigest(WHEN, 2, 1, 1),
         [DeliveryFailure(WHEN, f"couldn't DM you: {NASTY}")],
+        authors=[NASTY],
+        library=[nasty_paper(3)],
+        saved=[nasty_paper(4)],
     )
+
+
+def hot_list() -> HotList:
+    papers = [
+        HotPaper(nasty_paper(1), 2, 1, ["U1", NASTY]),
+        HotPaper(nasty_paper(2), 1, 0, ["U2"], "1.2"),
+    ]
+    return HotList("T1", "C1", 7, WHEN - timedelta(days=7), WHEN, papers, 2)
+
+
+def import_report() -> ImportReport:
+    return ImportReport(NASTY, 5, 2, 1, 2, 1, 1, 1, 3, [NASTY], [NASTY])
 
 
 BUILDERS: dict[str, Callable[[], Any]] = {
@@ -78,6 +96,10 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "home view": lambda: blocks.home_view(profile(), notice=NASTY),
     "interests": lambda: blocks.interests_message(profile()),
     "vote noted": lambda: blocks.feedback_applied(dm_digest().to_kwargs(), 1, "up"),
+    "reading list": lambda: blocks.saved_message(SavedPage([nasty_paper(1)], 12, 0)),
+    "hot list": lambda: blocks.hot_message(hot_list()),
+    "weekly hot post": lambda: blocks.hot_message(hot_list(), weekly=True),
+    "import report": lambda: blocks.import_report_message(import_report(), NASTY),
 }
 
 

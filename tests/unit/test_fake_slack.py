@@ -107,3 +107,50 @@ async def test_drop_next_acts_then_hangs_up(fake_slack: FakeSlack):
     assert [m["text"] for m in fake_slack.messages("C1")] == ["lost answer"]
     assert fake_slack.requests()[-1].error == "dropped"
     assert (await client.chat_postMessage(channel="C1", text="next"))["ok"]
+
+
+async def test_files_upload_v2_goes_through_the_two_step_upload(
+    client: AsyncWebClient, fake_slack: FakeSlack
+):
+    done = await client.files_upload_v2(
+        channel="DU1",
+        file_uploads=[{"content": "@misc{a,}", "filename": "a.bib", "title": "A"}],
+        initial_comment="here",
+    )
+    assert done["file"]["title"] == "A"
+    assert fake_slack.methods() == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+    (upload,) = fake_slack.uploads()
+    assert (upload["content"], upload["channel"], upload["initial_comment"]) == (
+        b"@misc{a,}",
+        "DU1",
+        "here",
+    )
+
+
+async def test_complete_without_upload_fails(client: AsyncWebClient, fake_slack: FakeSlack):
+    announced = await client.files_getUploadURLExternal(filename="a.bib", length=3)
+    with pytest.raises(SlackApiError, match="file_upload_not_found"):
+        await client.files_completeUploadExternal(files=[{"id": announced["file_id"]}])
+
+
+async def test_url_private_needs_the_bot_token(client: AsyncWebClient, fake_slack: FakeSlack):
+    from bot.slack.files import DownloadRefused, download_private
+
+    file_id = fake_slack.add_file("lib.bib", b"@misc{x,}", user="U1")
+    info = (await client.files_info(file=file_id))["file"]
+    assert (info["user"], info["size"], info["name"]) == ("U1", 9, "lib.bib")
+    url = info["url_private_download"]
+    assert await download_private(client, url, max_bytes=100) == b"@misc{x,}"
+    anonymous = AsyncWebClient(token="xoxp-not-a-bot", base_url=fake_slack.url)
+    with pytest.raises(DownloadRefused):  # the fake redirects to its sign-in page
+        await download_private(anonymous, url, max_bytes=100)
+    with pytest.raises(DownloadRefused, match="too large"):
+        await download_private(client, url, max_bytes=5)
+    with pytest.raises(DownloadRefused, match="file server"):
+        await download_private(client, "https://evil.example/files-pri/x", max_bytes=100)
+    statuses = [c.status for c in fake_slack.requests() if c.method == "download"]
+    assert statuses == [200, 302, 200]

@@ -169,9 +169,9 @@ def test_file_vanishing_before_it_is_read_is_not_remembered_as_failed(
     hidden = tmp_path / "moved-away"
     read = jobs.ingest.read_source_bytes
 
-    def vanish_then_read(path: Path) -> bytes:
+    def vanish_then_read(path: Path, **options: object) -> bytes:
         path.rename(hidden)  # moved away after it was listed, before it is read
-        return read(path)
+        return read(path, **options)
 
     monkeypatch.setattr(jobs.ingest, "read_source_bytes", vanish_then_read)
     report = ingest_paths(ctx, [source])
@@ -191,8 +191,8 @@ def test_a_file_is_remembered_by_the_bytes_that_were_parsed(
     first = _sha256(source)
     read = jobs.ingest.read_source_bytes
 
-    def read_then_rewrite(path: Path) -> bytes:
-        data = read(path)
+    def read_then_rewrite(path: Path, **options: object) -> bytes:
+        data = read(path, **options)
         _jsonl(path, [_paper(1), _paper(2)])  # the download finished meanwhile
         return data
 

@@ -42,7 +42,8 @@ def test_detection_edge_cases() -> None:
     assert detect_format('[{"paper": {"title": "Cut') == "hf-json"
     assert detect_format("Title;Abstract\nA;b\n") == "csv"
     assert detect_format("just some words", "x.csv") == "csv"
-    assert detect_format("just some words") == "hf-text"
+    with pytest.raises(ParseError, match="unknown format"):
+        detect_format("just some words")  # text of no known shape is refused, not a "paper"
     with pytest.raises(ParseError, match="HTML page"):
         detect_format("<!DOCTYPE html><html><body>hi</body></html>")
 
@@ -122,7 +123,7 @@ def test_explicit_format_and_unknown_format() -> None:
     assert parse_text('{"title": "T"}\n', format="jsonl").format == "jsonl"
     with pytest.raises(ParseError, match="unknown format 'pdf'"):
         parse_text("x", format="pdf")
-    assert set(FORMATS) == {"hf-text", "hf-json", "arxiv", "jsonl", "csv"}
+    assert {"hf-text", "hf-json", "arxiv", "jsonl", "csv", "bibtex", "ris"} <= set(FORMATS)
 
 
 # --- files that must be refused, each with a one-line reason --------------------------------
@@ -166,7 +167,7 @@ def test_oversized_file_is_refused_unread(tmp_path: Path) -> None:
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     assert "file disappeared" in _refused(tmp_path / "gone.txt")
-    assert "directory" in _refused(tmp_path)
+    assert "a folder, not a regular file" in _refused(tmp_path)
 
 
 def test_only_a_file_that_cannot_be_read_is_unavailable(tmp_path: Path) -> None:

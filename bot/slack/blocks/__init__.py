@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.slack.blocks import ids
 from bot.slack.blocks.home import (
     add_interest_modal,
+    follow_author_modal,
     home_view,
     settings_from_state,
     settings_modal,
@@ -19,6 +20,11 @@ from bot.slack.blocks.messages import (
     member_digest_message,
     paper_actions,
     search_results_message,
+)
+from bot.slack.blocks.reading import (
+    hot_message,
+    import_report_message,
+    saved_message,
 )
 from bot.slack.blocks.replies import (
     FEEDBACK_NOTES,
@@ -60,14 +66,18 @@ __all__ = [
     "error_message",
     "escape_mrkdwn",
     "feedback_applied",
+    "follow_author_modal",
     "help_message",
     "home_view",
+    "hot_message",
     "ids",
+    "import_report_message",
     "interests_message",
     "member_digest_message",
     "notice",
     "paper_actions",
     "permalink",
+    "saved_message",
     "search_results_message",
     "settings_from_state",
     "settings_modal",

@@ -28,17 +28,30 @@ from slack_sdk.models.views import View
 from bot.members import MemberSettings, ProfileView
 from bot.schedule import DAYS
 from bot.slack.blocks import ids
+from bot.slack.blocks.messages import paper_context, paper_link
 from bot.slack.blocks.text import escaped, mrkdwn, plain
 
-__all__ = ["add_interest_modal", "home_view", "settings_from_state", "settings_modal"]
+__all__ = [
+    "add_interest_modal",
+    "follow_author_modal",
+    "home_view",
+    "settings_from_state",
+    "settings_modal",
+]
 
-MAX_LISTED = 25  # per list: 3 lists x 25 + the fixed blocks stay under 100
-_OPTIONS = {"popularity_boost": "Boost popular papers (upvotes)", "paused": "Pause my digest"}
+MAX_INTERESTS = 20
+MAX_LISTED = 15  # per list of seeds, authors, mutes: with the fixed blocks, under 100
+_OPTIONS = {
+    "popularity_boost": "Boost popular papers (upvotes)",
+    "paused": "Pause my digest",
+    "share_votes": "Show my 👍 and saves to my team (/papers hot)",
+}
 
 
 def home_view(profile: ProfileView, *, notice: str | None = None) -> View:
-    """The Home tab: schedule, pause, interests, seeds, mutes, feedback, failures, with
-    `notice` (e.g. why the last change was refused) on top."""
+    """The Home tab: schedule, pause, interests, followed authors, seeds (and the imported
+    library), mutes, the newest saves, feedback, failures, with `notice` (e.g. why the last
+    change was refused) on top. Every Remove-like button names its row by id or text."""
     m = profile.member
     blocks: list[Block] = [HeaderBlock(text=plain("📰 Your paper alerts"))]
     if notice:
@@ -47,6 +60,7 @@ def home_view(profile: ProfileView, *, notice: str | None = None) -> View:
     schedule = f"*Digest:* {m.delivery_time} ({escaped(m.timezone, 60)}) on {days}"
     knobs = f"up to {m.max_papers} papers · threshold {m.threshold:.2f} · popularity boost "
     knobs += "on" if m.popularity_boost else "off"
+    knobs += " · 👍 shared with your team" if m.share_votes else ""
     pause = ("⏸️ *Paused* — no digests until you resume.", "Resume", "resume")
     if not m.paused:
         pause = ("▶️ Digests are on.", "Pause", "pause")
@@ -57,22 +71,37 @@ def home_view(profile: ProfileView, *, notice: str | None = None) -> View:
         _row("*Interests*", "Add interest", ids.HOME_ADD_INTEREST, "add"),
     ]
     if not profile.interests:
-        blocks.append(ContextBlock(elements=[mrkdwn("None yet — add one to get papers.")]))
-    for i in profile.interests[:MAX_LISTED]:
+        blocks.append(_note("None yet — add one to get papers."))
+    for i in profile.interests[:MAX_INTERESTS]:
         text = f"{i.number}. {escaped(i.text, 300)} — _{i.recent} this week_"
-        blocks.append(_row(text, "Remove", ids.HOME_REMOVE_INTEREST, str(i.number)))
-    blocks += _more(len(profile.interests))
+        blocks.append(_row(text, "Remove", ids.HOME_REMOVE_INTEREST, ids.stable_value(i.id)))
+    blocks += _more(len(profile.interests), MAX_INTERESTS, "/papers interests")
+    blocks.append(_row("*Authors you follow*", "Follow author", ids.HOME_FOLLOW_AUTHOR, "add"))
+    if not profile.authors:
+        blocks.append(_note("None yet — their every new paper reaches you, whatever its score."))
+    for name in profile.authors[:MAX_LISTED]:
+        blocks.append(_row(escaped(name, 100), "Unfollow", ids.HOME_UNFOLLOW_AUTHOR, name))
+    blocks += _more(len(profile.authors), MAX_LISTED, "/papers interests")
     if profile.seeds:
         blocks.append(SectionBlock(text=mrkdwn("*Seed papers*")))
-    for n, seed in enumerate(profile.seeds[:MAX_LISTED], 1):
-        blocks.append(_row(escaped(seed.title, 300), "Remove", ids.HOME_REMOVE_SEED, str(n)))
-    blocks += _more(len(profile.seeds))
+    for seed in profile.seeds[:MAX_LISTED]:
+        value = ids.stable_value(seed.id)
+        blocks.append(_row(escaped(seed.title, 300), "Remove", ids.HOME_REMOVE_SEED, value))
+    blocks += _more(len(profile.seeds), MAX_LISTED, "/papers interests")
+    if profile.library:
+        count = len(profile.library)
+        blocks.append(
+            _note(
+                f"📚 {count} seed paper{'' if count == 1 else 's'} from your imported library"
+                " — drop a newer export in our DM to replace them."
+            )
+        )
     if profile.mutes:
         blocks.append(SectionBlock(text=mrkdwn("*Muted*")))
     for term in profile.mutes[:MAX_LISTED]:
         blocks.append(_row(escaped(term, 200), "Unmute", ids.HOME_UNMUTE, term))
-    blocks += _more(len(profile.mutes))
-    blocks += [DividerBlock(), _feedback_row(profile)]
+    blocks += _more(len(profile.mutes), MAX_LISTED, "/papers interests")
+    blocks += [DividerBlock(), *_saved(profile), DividerBlock(), _feedback_row(profile)]
     if profile.delivery_failures:
         lines = "\n".join(
             f"• {_when(f.at)} — {escaped(f.reason, 300)}" for f in profile.delivery_failures[:5]
@@ -81,16 +110,35 @@ def home_view(profile: ProfileView, *, notice: str | None = None) -> View:
     return View(type="home", blocks=blocks)
 
 
+def _saved(profile: ProfileView) -> list[Block]:
+    """The newest saves, each with "Unsave", and where the whole reading list is."""
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(f"*🔖 Saved* · {profile.saves}"))]
+    for paper in profile.saved:
+        value = ids.stable_value(paper.id)
+        text = f"{paper_link(paper)}\n{paper_context(paper)}"
+        blocks.append(_row(text, "Unsave", ids.HOME_UNSAVE, value))
+    if profile.saves:
+        blocks.append(
+            _note("All of them: `/papers saved` · as BibTeX and RIS: `/papers saved export`")
+        )
+    else:
+        blocks.append(_note("Press 🔖 Save on a paper in your digest to keep it here."))
+    return blocks
+
+
 def _row(text: str, button: str, action_id: str, value: str) -> SectionBlock:
     element = ButtonElement(text=plain(button, 75), action_id=action_id, value=value[:2000])
     return SectionBlock(text=mrkdwn(text), accessory=element)
 
 
-def _more(count: int) -> list[Block]:
-    if count <= MAX_LISTED:
+def _note(text: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(text)])
+
+
+def _more(count: int, shown: int, where: str) -> list[Block]:
+    if count <= shown:
         return []
-    note = f"…and {count - MAX_LISTED} more (see `/papers interests`)"
-    return [ContextBlock(elements=[mrkdwn(note)])]
+    return [_note(f"…and {count - shown} more (see `{where}`)")]
 
 
 def _when(at: datetime) -> str:
@@ -124,16 +172,32 @@ def _feedback_row(profile: ProfileView) -> SectionBlock:
 
 def add_interest_modal() -> View:
     """The "Add interest" modal (callback `MODAL_ADD_INTEREST`, input block `interest`)."""
-    field = PlainTextInputElement(
-        action_id="text", max_length=300, placeholder="e.g. diffusion models for video"
-    )
+    return _one_field_modal(
+        ids.MODAL_ADD_INTEREST, "Add interest", "What should I follow?",
+        "e.g. diffusion models for video", block_id="interest", max_length=300,
+    )  # fmt: skip
+
+
+def follow_author_modal() -> View:
+    """The "Follow author" modal (callback `MODAL_FOLLOW_AUTHOR`, input block `author`)."""
+    return _one_field_modal(
+        ids.MODAL_FOLLOW_AUTHOR, "Follow author", "Whose papers should always reach you?",
+        "e.g. Jane Doe (initials and accents are fine)", block_id="author", max_length=100,
+    )  # fmt: skip
+
+
+def _one_field_modal(
+    callback_id: str, title: str, label: str, hint: str, *, block_id: str, max_length: int
+) -> View:
+    """A modal with one text input (action id "text" in block `block_id`)."""
+    field = PlainTextInputElement(action_id="text", max_length=max_length, placeholder=hint)
     return View(
         type="modal",
-        callback_id=ids.MODAL_ADD_INTEREST,
-        title=plain("Add interest", 24),
+        callback_id=callback_id,
+        title=plain(title, 24),
         submit=plain("Add", 24),
         close=plain("Cancel", 24),
-        blocks=[InputBlock(block_id="interest", label="What should I follow?", element=field)],
+        blocks=[InputBlock(block_id=block_id, label=label, element=field)],
     )
 
 
@@ -180,7 +244,7 @@ def _input(block_id: str, label: str, element: Any) -> InputBlock:
 def settings_from_state(values: dict[str, Any]) -> dict[str, Any]:
     """Read the settings modal's `view["state"]["values"]` into `update_settings` keyword
     arguments: delivery_time, timezone, days (list), max_papers, threshold (as typed),
-    popularity_boost and paused (bools)."""
+    popularity_boost, paused and share_votes (bools)."""
 
     def field(block_id: str) -> dict[str, Any]:
         return values.get(block_id, {}).get("value", {})

@@ -63,7 +63,8 @@ def paper_link(paper: PaperView) -> str:
 
 
 def paper_context(paper: PaperView) -> str:
-    """Authors (three, then "et al."), date and upvotes as one escaped line."""
+    """Authors (three, then "et al."), date, upvotes and a "code" link (when the source
+    gave the paper's repository) as one escaped line."""
     parts = []
     if paper.authors:
         names = ", ".join(paper.authors[:3])
@@ -73,6 +74,8 @@ def paper_context(paper: PaperView) -> str:
         parts.append(paper.published.strftime("%-d %b %Y"))
     if paper.upvotes:
         parts.append(f"▲ {paper.upvotes}")
+    if code := safe_url(paper.code_url):
+        parts.append(f"<{code}|code>")
     return " · ".join(parts) or " "
 
 
@@ -114,6 +117,8 @@ def _digest_item(item: DigestItem) -> Layouts:
     paper = item.paper
     link, details = paper_link(paper), paper_context(paper)
     gist_line = f"\n_{escaped(item.gist, 300)}_" if item.gist else ""
+    if item.gist and paper.gist and paper.gist_source:  # the digest shows the source's gist
+        gist_line += f" ({escaped(paper.gist_source, 60)} AI summary)"
     summary = "\n" + escaped(item.summary, 1200) if item.summary else ""
     why = "*Why you got this:* " + escaped(item.reason or "", 1000)
     full = [
@@ -192,7 +197,7 @@ def search_results_message(
         blocks.append(SectionBlock(text=mrkdwn("No papers matched. Try other words.")))
     for hit in hits:
         paper = hit.paper
-        line = f"{paper_link(paper)}\n{escaped(_gist(paper.abstract), 400)}"
+        line = f"{paper_link(paper)}\n{escaped(paper.gist or _gist(paper.abstract), 400)}"
         section = SectionBlock(block_id=f"paper_{paper.id}", text=mrkdwn(line))
         context = ContextBlock(elements=[mrkdwn(paper_context(paper))])
         blocks += [section, context, paper_actions(paper.id)]

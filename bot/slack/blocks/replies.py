@@ -37,11 +37,15 @@ FEEDBACK_NOTES = {
 _USAGE = """*Paper alerts* — `/papers …`
 • `&lt;words&gt;` or `search &lt;words&gt; [--since 2024-05-01]` — search the library
 • `follow &lt;interest&gt;` · `unfollow &lt;number|text&gt;` · `interests`
+• `follow author:"Jane Doe"` · `unfollow author:"Jane Doe"` — every paper by an author
 • `seed &lt;arXiv id | URL | title&gt;` — more papers like this one
+• `import` — how to start from your Zotero / BibTeX / RIS library
 • `mute &lt;word | author:Name&gt;` · `unmute …`
+• `saved` — my reading list · `saved export [bibtex|ris]` — as a file in our DM
 • `digest` — my digest now · `since &lt;date&gt;` — papers since a date
-• `settings` — delivery time, time zone, days, max papers, threshold, pause
-• `channel on [HH:MM] [time zone]` · `channel off` · `channel status` — a team digest here"""
+• `settings` — delivery time, time zone, days, max papers, threshold, pause, sharing
+• `channel on [HH:MM] [time zone]` · `channel off` · `channel status` — a team digest here
+• `hot [7d|30d]` · `channel hot on|off` — what this channel is reading (weekly post)"""
 
 
 def help_message() -> Message:
@@ -66,24 +70,28 @@ def error_message(text: str) -> Message:
 
 def interests_message(profile: ProfileView) -> Message:
     """The reply to `/papers interests`: the numbered interests with what each brought in
-    the last week, plus seeds and mutes."""
-    if not profile.interests:
+    the last week, the followed authors beside them, plus seeds, library and mutes."""
+    if not profile.interests and not profile.authors:
         return notice("You don't follow anything yet. Try `/papers follow diffusion for video`.")
     lines = [
         f"{i.number}. {escaped(i.text, 300)} — _{_papers(i.recent)} this week_"
         for i in profile.interests
     ]
-    blocks: list[Block] = [
-        SectionBlock(text=mrkdwn(text)) for text in _packed(["*Your interests*", *lines])
-    ]
+    if profile.authors:
+        lines += ["*Authors you follow*", *(f"• {escaped(a, 100)}" for a in profile.authors)]
+    heading = "*Your interests*" if profile.interests else "*You follow no topics yet*"
+    blocks: list[Block] = [SectionBlock(text=mrkdwn(text)) for text in _packed([heading, *lines])]
     extras = []
+    if profile.library:
+        extras.append(f"📚 {_papers(len(profile.library))} from your imported library")
     if profile.seeds:
         extras.append("Seeds: " + "; ".join(escaped(s.title, 200) for s in profile.seeds))
     if profile.mutes:
         extras.append("Muted: " + ", ".join(escaped(m, 100) for m in profile.mutes))
     if extras:
         blocks.append(ContextBlock(elements=[mrkdwn("\n".join(extras))]))
-    fallback = "Your interests: " + "; ".join(i.text for i in profile.interests)
+    followed = [i.text for i in profile.interests] + profile.authors
+    fallback = "You follow: " + "; ".join(followed)
     return Message(escaped(fallback, MAX_FALLBACK_TEXT), blocks)
 
 
@@ -112,6 +120,9 @@ def channel_status_message(channel: ChannelState) -> Message:
     if channel.next_digest_at is not None:
         template += " Next one: {}."
         values.append(channel.next_digest_at.strftime("%a %-d %b %H:%M"))
+    if channel.hot_weekly and channel.days:
+        template += " Every {} it also posts what the channel is reading that week."
+        values.append(channel.days[-1])
     return notice(template, *values)
 
 
