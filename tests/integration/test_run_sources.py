@@ -80,6 +80,7 @@ def test_run_fetches_ingests_and_delivers_by_itself(
         "DATABASE_URL": database_url,
         "INBOX_DIR": str(inbox),
         "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),  # this checkout's code
         "SOURCES": "hf-daily arxiv:cs.CV+cs.LG",
         "HF_API_URL": fake_sources.url,
         "ARXIV_RSS_URL": fake_sources.url,

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +29,8 @@ from jobs.ingest import ingest_paths
 from tests.cli import ContextRunner
 from tests.fake_sources import HF_PATH, FakeSources, Recorded, body
 
+PAPERBOY = Path(sys.executable).with_name("paperboy")
+REPO = Path(__file__).resolve().parents[2]
 RSS_PATH = "/rss/cs.CV+cs.LG"
 DAY = date(2024, 6, 18)
 NOW = datetime(2024, 6, 18, 9, 30)
@@ -327,3 +333,20 @@ def test_sources_without_any_configured(ctx: Context) -> None:
     ctx.settings = ctx.settings.model_copy(update={"sources": ""})
     result = ContextRunner(ctx).invoke(app, ["sources"])
     assert result.exit_code == 0 and "SOURCES is empty" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["sources"], ["run", "--http"]])
+def test_a_bad_sources_setting_stops_a_command_with_one_line_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = {
+        **os.environ,
+        "SOURCES": "hf-daily rss:cs.CV",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "PYTHONPATH": str(REPO),
+    }
+    done = subprocess.run([PAPERBOY, *command], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: SOURCES: unknown source 'rss:cs.CV'")
+    assert done.stderr.count("\n") == 1
