@@ -152,7 +152,7 @@ def fetch_sources(
             ctx.settings.inbox_dir,
             validators=validators,
         )
-        states[feed.name] = _record(ctx, outcome, now=utcnow() if now is None else now)
+        states[feed.name] = _record(ctx, outcome, now=now)
         _count(report, outcome)
         if progress is not None:
             progress(outcome, done, len(requests))
