@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
 
+    sources: str = ""  # "hf-daily arxiv:cs.CV+cs.LG"; empty: the inbox only
+    fetch_interval_minutes: int = Field(default=60, ge=5)
+    fetch_contact: str = ""
+    fetch_timeout_seconds: float = Field(default=30.0, gt=0)
+    hf_api_url: str = "https://huggingface.co"
+    arxiv_rss_url: str = "https://rss.arxiv.org"
+
     ingest_interval_minutes: int = Field(default=15, ge=1)
     tick_seconds: int = Field(default=60, ge=5)
     catch_up_hours: float = Field(default=6.0, ge=0)
@@ -60,6 +67,21 @@ class Settings(BaseSettings):
     index_sync_seconds: int = Field(default=30, ge=1)
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: str) -> str:
+        from bot.sources.feeds import parse_sources  # raises SourcesError, a ValueError
+
+        parse_sources(value)
+        return value
+
+    @field_validator("hf_api_url", "arxiv_rss_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, not {value!r}")
+        return value.rstrip("/")
 
     @field_validator("slack_api_url")
     @classmethod

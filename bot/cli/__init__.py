@@ -18,6 +18,7 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "parse",
     "ingest",
+    "fetch",
     "search",
     "members",
     "reading",

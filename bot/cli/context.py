@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli.output import fail, settings_error
 from bot.context import Context, build_context
 from bot.settings import Settings
 
@@ -19,6 +20,10 @@ def context(cli: typer.Context) -> Context:
     """The `Context` for this command: the one handed in, or one built from settings."""
     root = cli.find_root()
     if not isinstance(root.obj, Context):
-        root.obj = build_context(Settings())
+        try:
+            settings = Settings()
+        except ValueError as error:  # a malformed setting: one line naming it, no traceback
+            fail(settings_error(error))
+        root.obj = build_context(settings)
         root.call_on_close(root.obj.db.dispose)
     return root.obj

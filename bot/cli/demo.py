@@ -65,7 +65,11 @@ def _show_digests(ctx: Context, console: Console) -> None:
             console.print(digest.note or "nothing today")
         for rank, item in enumerate(digest.items, 1):
             console.print(f"[bold]{rank}. {item.paper.title}[/]  [dim]{item.paper.url}[/]")
-            console.print(f"   [dim]{item.gist}[/]")
+            source = item.paper.gist_source if item.paper.gist else None
+            by = f" ({source} AI summary)" if source else ""
+            console.print(f"   [dim]{item.gist}{by}[/]")
+            if item.paper.code_url:
+                console.print(f"   [blue]code:[/] {item.paper.code_url}")
             console.print(f"   [green]why:[/] {item.reason}")
             console.print(f"   [cyan]summary:[/] {item.summary}\n")
 

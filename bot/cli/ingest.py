@@ -1,4 +1,4 @@
-"""`paperboy ingest [PATH ...]`: ingest digest files (or the inbox) and report per file."""
+"""`paperboy ingest [PATH ...]`: ingest source files (or the inbox) and report per file."""
 
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ __all__ = ["ingest"]
 def ingest(
     cli: typer.Context,
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Digest files or folders; default: the inbox.")
+        list[Path] | None, typer.Argument(help="Source files or folders; default: the inbox.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Parse, deduplicate, embed and store digest files; files seen before are skipped."""
+    """Parse, deduplicate, embed and store source files; files seen before are skipped."""
     missing = [str(p) for p in paths or [] if not p.exists()]
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")

@@ -1,4 +1,4 @@
-"""`paperboy parse PATH`: show what a digest file parses to, touching no database or model.
+"""`paperboy parse PATH`: show what a source file parses to, touching no database or model.
 
 Prints the papers as a table, or with `--json` as the JSON list ingest would store
 (`Paper.to_json()`); per-record problems go to stderr. An unusable file prints
@@ -52,7 +52,7 @@ def _authors(paper: Paper) -> str:
 
 @app.command("parse")
 def parse_command(
-    path: Annotated[Path, typer.Argument(help="The digest file to parse.")],
+    path: Annotated[Path, typer.Argument(help="The source file to parse.")],
     format: Annotated[
         str, typer.Option("--format", "-f", help=f"One of: {', '.join(_FORMAT_CHOICES)}.")
     ] = "auto",
@@ -60,7 +60,7 @@ def parse_command(
         bool, typer.Option("--json", help="Print the papers as a JSON list.")
     ] = False,
 ) -> None:
-    """Parse a digest file and print its papers (nothing is stored)."""
+    """Parse a source file and print its papers (nothing is stored)."""
     try:
         result = parse_file(path, format=format)
     except ParseError as error:

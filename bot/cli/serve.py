@@ -24,7 +24,7 @@ import typer
 from slack_sdk.errors import SlackApiError
 
 from bot.cli import app
-from bot.cli.output import fail
+from bot.cli.output import fail, settings_error
 from bot.context import Context, build_context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
@@ -78,7 +78,7 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
         settings = Settings()
         settings.require_slack(socket_mode=not http)
     except (SettingsError, ValueError) as error:
-        fail(str(error).splitlines()[0])
+        fail(settings_error(error))
     configure_logging(settings)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # the loop acks while workers hold the GIL
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line

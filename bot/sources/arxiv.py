@@ -25,7 +25,7 @@ import feedparser
 from bot.paper import Paper, extract_arxiv_id
 from bot.sources.base import ParseError, ParseResult, clean_text, split_authors, strip_html
 
-__all__ = ["FORMAT", "parse"]
+__all__ = ["FORMAT", "feed_day", "parse"]
 
 FORMAT = "arxiv"
 _RSS_PREAMBLE = re.compile(r"^arXiv:\S+\s+Announce Type:\s*\S+\s+Abstract:\s*", re.IGNORECASE)
@@ -131,6 +131,18 @@ def _paper(
     )
 
 
+def _channel_day(feed: Any) -> date | None:
+    channel = feed.get("feed", {})
+    return _day(channel.get("published")) or _day(channel.get("updated"))
+
+
+def feed_day(text: str) -> date | None:
+    """The day a feed announces (RSS `pubDate`, RDF `dc:date`, Atom `updated`), or None."""
+    return _channel_day(
+        feedparser.parse(io.BytesIO(text.encode("utf-8")), response_headers=_HEADERS)
+    )
+
+
 def parse(text: str, *, source: str | None = None) -> ParseResult:
     """Parse an Atom or RSS feed; `source` is stored on each paper.
 
@@ -149,11 +161,11 @@ def parse(text: str, *, source: str | None = None) -> ParseResult:
         reason = clean_text(feed.bozo_exception)
         result.problems.append(f"feed is not well-formed, kept what could be read: {reason}")
     channel = feed.get("feed", {})
-    feed_day = _day(channel.get("published")) or _day(channel.get("updated"))
+    announced = _channel_day(feed)
     found = _FEED_CATEGORIES.match(clean_text(channel.get("title")))
     categories = {c.strip() for c in found[1].split(",")} if found else set()
     for number, entry in enumerate(feed.entries, start=1):
-        paper = _paper(entry, source=source, feed_day=feed_day, feed_categories=categories)
+        paper = _paper(entry, source=source, feed_day=announced, feed_categories=categories)
         if paper is None:
             result.problems.append(f"entry {number}: missing title")
         else:

@@ -3,15 +3,19 @@ samples; and the files that are no source at all, refused with one line."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bot.cli import app
+from bot.context import Context
 from bot.paper import Paper
 from bot.sources import FORMATS, REFERENCE_FORMATS, ParseError, detect_format, parse_file
 from bot.sources.bibtex import latex_to_text
 from bot.sources.bibtex import parse as parse_bibtex
+from tests.cli import ContextRunner
 from tests.conftest import FIXTURES_DIR
 
 SAMPLES = FIXTURES_DIR / "sources"
@@ -207,3 +211,32 @@ def test_files_that_are_no_source_are_refused_with_one_line(name: str, reason: s
 def test_format_names() -> None:
     assert set(REFERENCE_FORMATS) <= set(FORMATS)
     assert len(set(FORMATS)) == len(FORMATS) == 9
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("zotero_export.bib", 8),
+        ("zotero_export_native.bib", 8),
+        ("reading_list_jabref.bib", 8),
+        ("zotero_export.ris", 8),
+        ("zotero_export_crlf.ris", 8),
+        ("zotero_export.csv", 8),
+        ("semantic_scholar_search.json", 5),
+        ("hf_daily_papers_2024-06-18.json", 6),
+        ("hf_daily_papers_empty.json", 0),
+        ("arxiv_rss_cs.CV+cs.LG.xml", 8),
+        ("arxiv_rss_empty_weekend.xml", 0),
+        ("arxiv_rdf_cs.LG_2021.xml", 5),
+        ("arxiv_atom_export_api.xml", 6),
+        ("arxiv_atom_empty.xml", 0),
+    ],
+)
+def test_paperboy_parse_gives_exactly_the_papers_in_each_sample(
+    ctx: Context, name: str, count: int
+) -> None:
+    result = ContextRunner(ctx).invoke(app, ["parse", str(SAMPLES / name), "--json"])
+    assert result.exit_code == 0, result.output
+    papers = json.loads(result.stdout)
+    assert len(papers) == count and result.stderr == ""  # no warnings: nothing skipped
+    assert len({p["title"] for p in papers}) == count
