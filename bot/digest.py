@@ -4,6 +4,12 @@
 best first, each with a plain-text reason and an extractive summary; it records nothing
 (the delivery job calls `bot.store.members.record_deliveries` in the outbox transaction).
 `build_channel_digest` does the same for a channel, listing every member each paper matched.
+
+Picks are spread (`_spread`): every source of a member's (each followed interest, seed
+paper, 👍 group or lone 👍) with a paper above the member's threshold gets its best such
+paper in before the rest are taken by score, as long as the digest has room; in a channel
+digest every matching member does. A reason shows the cosine of the vector that matched,
+with a word for its band: never the ranking score, whose lexical bonus would read "1.00".
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ import numpy as np
 from bot.context import Context
 from bot.library import PaperView
 from bot.matcher import (
+    DUPLICATE_SIMILARITY,
     Match,
     MemberVectors,
-    collapse_duplicates,
     lexical_bonus,
     match,
+    match_by_source,
     popularity_bonus,
 )
 from bot.members import matching_profile
@@ -48,6 +55,12 @@ COLD_START_NOTE = (
     "`/papers seed <arXiv id>`."
 )
 _CANDIDATES_PER_SLOT = 4
+# The word beside a reason's cosine. Interest-length queries against papers of their topic
+# have a median cosine of 0.44-0.50, against other papers a 99th percentile of 0.48-0.52
+# (bench/bench_matching_quality.py, "reason labels"); so "strong" is above nearly every
+# unrelated pair and "good" above nine in ten of them.
+STRONG_MATCH, GOOD_MATCH = 0.55, 0.40
+SAME_WORDS = 0.15  # a lexical bonus this large (half the interest's words) is mentioned
 
 
 @dataclass
@@ -178,22 +191,27 @@ def _score_members(
         queries.append(_vectors(member, np.flatnonzero(~ok), lexical=_lexical(ctx, member, views)))
     k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
-    found = match(vectors, queries, k=k, popularity=bonus) if views else [[] for _ in queries]
+    found = (
+        match_by_source(vectors, queries, k=k, popularity=bonus)
+        if views
+        else [[[] for _ in m.sources] for _, m in scored]
+    )
     chosen = []
-    for member, matches in zip((m for _, m in scored), found, strict=True):
-        above = [m for m in matches if m.score >= member.threshold]
-        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=member.max_papers)
-        chosen.append([above[i] for i in kept])
+    for member, lists in zip((m for _, m in scored), found, strict=True):
+        above = [[m for m in picks if m.score >= member.threshold] for picks in lists]
+        chosen.append(_spread(above, vectors, member.max_papers))
     texts = _Sentences(ctx, [views[m.paper] for picks in chosen for m in picks])
-    for (digest, member), matches, ok, picks in zip(scored, found, eligible, chosen, strict=True):
+    for (digest, member), query, lists, ok, picks in zip(
+        scored, queries, found, eligible, chosen, strict=True
+    ):
         if not ok.any():
             digest.note = f"No new papers for you since {digest.since:%b %d}."
             continue
-        digest.items = _items(member, [views[m.paper] for m in picks], picks, texts)
+        digest.items = _items(member, query, views, vectors, picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
-            if member.show_closest and matches:
-                best = matches[0]
+            best = min((m for picks in lists for m in picks[:1]), default=None, key=_rank)
+            if member.show_closest and best is not None:
                 title = truncate(views[best.paper].title, 90)
                 digest.note = (
                     f"Nothing above your bar today; closest was *{title}* ({best.score:.2f})."
@@ -246,12 +264,12 @@ def build_channel_digest(
         min_scores=[m.threshold for _, m in members],
     )
     by_paper: dict[int, list[ChannelMatch]] = {}
-    for (uid, member), matches in zip(members, found, strict=True):
+    for (uid, member), query, matches in zip(members, queries, found, strict=True):
         for m in matches:
-            reason = _reason(member.sources[m.source], m.similarity)
+            reason = _reason(member.sources[m.source], _shown(query, vectors, m))
             by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
-    order = sorted(by_paper, key=lambda p: -max(c.score for c in by_paper[p]))
-    kept = [order[i] for i in collapse_duplicates(vectors[order], limit=limit)]
+    spread = [m.paper for m in _spread(found, vectors, limit)]
+    kept = sorted(spread, key=lambda p: (-max(c.score for c in by_paper[p]), p))
     earlier = (
         channel_store.posted_ts(ctx.db, channel.id or 0, [views[p].id for p in kept])
         if channel
@@ -301,17 +319,69 @@ def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.
     return bonus
 
 
-def _reason(source: Source, similarity: float) -> str:
-    """Why a paper matched: the vector that matched best and its similarity (cosine plus
-    its lexical bonus, at most 1; the popularity bonus and 👎 penalty only move the rank)."""
+def _rank(m: Match) -> tuple[float, int, int]:
+    """Best first: higher score, then the lower paper row, then the lower source."""
+    return (-m.score, m.paper, m.source)
+
+
+def _spread(groups: Sequence[Sequence[Match]], vectors: np.ndarray, limit: int) -> list[Match]:
+    """At most `limit` matches, best first: first each group's best (a group: one source's
+    matches, or one channel member's), groups taken in the order of their best score, then
+    the best of all that is left; never one paper twice, nor a near-duplicate (cosine above
+    `DUPLICATE_SIMILARITY`) of a paper already in. `vectors` are the papers' unit rows."""
+    chosen: list[Match] = []
+
+    def fits(candidate: Match) -> bool:
+        if not chosen:
+            return True
+        kept = vectors[[m.paper for m in chosen]] @ vectors[candidate.paper]
+        return bool(kept.max() <= DUPLICATE_SIMILARITY)
+
+    leaders = sorted((g for g in groups if g), key=lambda g: _rank(g[0]))
+    for group in leaders:
+        if len(chosen) >= limit:
+            break
+        pick = next((m for m in group if fits(m)), None)
+        if pick is not None:
+            chosen.append(pick)
+    for candidate in sorted((m for g in groups for m in g), key=_rank):
+        if len(chosen) >= limit:
+            break
+        if fits(candidate):
+            chosen.append(candidate)
+    return sorted(chosen, key=_rank)
+
+
+def _shown(query: MemberVectors, vectors: np.ndarray, pick: Match) -> tuple[float, bool]:
+    """What a reason shows of a match: the cosine of the vector that matched (not the
+    ranking score), and whether that interest's words lifted it (a lexical bonus of at
+    least `SAME_WORDS`)."""
+    cosine = float(np.dot(query.positives[pick.source], vectors[pick.paper]))
+    bonus = 0.0 if query.lexical is None else float(query.lexical[pick.source, pick.paper])
+    return cosine, bonus >= SAME_WORDS
+
+
+def _reason(source: Source, shown: tuple[float, bool]) -> str:
+    """Why a paper matched: the vector that matched best, the band of its cosine and the
+    cosine itself (`_shown`); the lexical bonus, popularity and 👎 penalty only move the
+    rank, and a bonus large enough is said in words."""
+    cosine, words = shown
     label = truncate(source.label, 90)
+    band = (
+        "strong match"
+        if cosine >= STRONG_MATCH
+        else "good match"
+        if cosine >= GOOD_MATCH
+        else "partial match"
+    )
+    strength = f"{band} ({cosine:.2f})" + (", uses your words" if words else "")
     if source.kind == "interest":
-        return f"matches your interest *{label}* ({similarity:.2f})"
+        return f"matches your interest *{label}*: {strength}"
     if source.kind == "seed":
-        return f"like your seed paper *{label}* ({similarity:.2f})"
+        return f"like your seed paper *{label}*: {strength}"
     if source.kind == "liked_group":
-        return f"like the {source.size} papers you 👍'd, such as *{label}* ({similarity:.2f})"
-    return f"like *{label}* that you 👍'd ({similarity:.2f})"
+        return f"like the {source.size} papers you 👍'd, such as *{label}*: {strength}"
+    return f"like *{label}* that you 👍'd: {strength}"
 
 
 class _Sentences:
@@ -336,15 +406,20 @@ class _Sentences:
 
 
 def _items(
-    member: MemberProfile, papers: list[PaperView], picks: list[Match], texts: _Sentences
+    member: MemberProfile,
+    query: MemberVectors,
+    views: list[PaperView],
+    vectors: np.ndarray,
+    picks: list[Match],
+    texts: _Sentences,
 ) -> list[DigestItem]:
     items = []
-    for paper, pick in zip(papers, picks, strict=True):
+    for pick in picks:
+        paper = views[pick.paper]
         group, rows, title = texts.of(paper)
         line = gist(group, rows, title)
-        query = member.positives[pick.source]
         chosen = next((s for s in group if truncate(s, GIST_CHARS) == line), None)
-        text = summarize(group, rows, query, avoid=chosen)
-        reason = _reason(member.sources[pick.source], pick.similarity)
+        text = summarize(group, rows, member.positives[pick.source], avoid=chosen)
+        reason = _reason(member.sources[pick.source], _shown(query, vectors, pick))
         items.append(DigestItem(paper, round(pick.score, 4), reason, text, line))
     return items

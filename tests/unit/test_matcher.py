@@ -13,6 +13,7 @@ from bot.matcher import (
     collapse_duplicates,
     lexical_bonus,
     match,
+    match_by_source,
     popularity_bonus,
     source_counts,
 )
@@ -89,6 +90,61 @@ def test_popularity_bonus_is_small_and_only_when_asked() -> None:
     plain = MemberVectors(_axes(0, dim=2), _empty(2))
     up, down = match(papers, [boosted, plain], k=1, popularity=popularity_bonus([100, 0]))
     assert up[0].paper == 0 and down[0].paper == 1
+
+
+def test_by_source_ranks_each_row_alone_and_its_union_is_match(monkeypatch) -> None:
+    rng = np.random.default_rng(4)
+    papers = _unit(rng.standard_normal((120, 16)))
+    popularity = popularity_bonus(rng.integers(0, 50, 120).tolist())
+    members = [
+        MemberVectors(
+            _unit(rng.standard_normal((int(rng.integers(1, 5)), 16))),
+            _unit(rng.standard_normal((int(rng.integers(0, 3)), 16))),
+            boost=bool(n % 2),
+            excluded=np.array([3, 9]) if n % 3 else None,
+            lexical=None if n % 4 else lexical_bonus(rng.random((1, 120), dtype=np.float32)),
+        )
+        for n in range(40)
+    ]
+    members = [  # a lexical bonus needs one row per positive
+        m if m.lexical is None or len(m.positives) == 1 else MemberVectors(m.positives, m.negatives)
+        for m in members
+    ]
+    overall = match(papers, members, k=6, popularity=popularity)
+    monkeypatch.setattr("bot.matcher.BLOCK_ELEMENTS", 120 * 7)  # several chunks
+    by_row = match_by_source(papers, members, k=6, popularity=popularity)
+    for member, found, lists in zip(members, overall, by_row, strict=True):
+        assert len(lists) == len(member.positives)
+        for row, picks in enumerate(lists):
+            sims = papers @ member.positives[row]
+            if member.lexical is not None:
+                sims = np.minimum(sims + member.lexical[row], 1.0)
+            scores = sims.copy()
+            if len(member.negatives):
+                scores -= np.maximum((papers @ member.negatives.T).max(axis=1) - 0.5, 0)
+            if member.boost:
+                scores += popularity
+            if member.excluded is not None:
+                scores[member.excluded] = -np.inf
+            top = np.argsort(-scores, kind="stable")[:6]
+            assert [m.paper for m in picks] == top.tolist()
+            assert {m.source for m in picks} == {row}
+            np.testing.assert_allclose([m.score for m in picks], scores[top], atol=1e-5)
+            np.testing.assert_allclose([m.similarity for m in picks], sims[top], atol=1e-5)
+        best = sorted((m for picks in lists for m in picks), key=lambda m: (-m.score, m.paper))
+        seen: set[int] = set()
+        union = [m for m in best if not (m.paper in seen or seen.add(m.paper))][:6]
+        assert [(m.paper, m.source) for m in union] == [(m.paper, m.source) for m in found]
+        np.testing.assert_allclose([m.score for m in union], [m.score for m in found], atol=1e-6)
+
+
+def test_by_source_floors_and_cold_members() -> None:
+    papers = _axes(0, 1, 2)
+    member = MemberVectors(_axes(0, 1), _empty(), excluded=np.array([0]))
+    cold = MemberVectors(_empty(), _empty())
+    lists, nothing = match_by_source(papers, [member, cold], k=3, min_scores=[0.5, 0.5])
+    assert [[m.paper for m in picks] for picks in lists] == [[], [1]]
+    assert nothing == []
 
 
 def test_chunking_gives_the_same_answer(monkeypatch) -> None:
