@@ -5,7 +5,7 @@ best first, each with a plain-text reason and an extractive summary; it records 
 (the delivery job calls `bot.store.members.record_deliveries` in the outbox transaction).
 `build_channel_digest` does the same for a channel, listing every member each paper matched.
 
-Picks are spread (`_spread`): every source of a member's (each followed interest, seed
+Picks are spread (`bot.matcher.spread`): every source of a member's (each followed interest, seed
 paper, 👍 group or lone 👍) with a paper above the member's threshold gets its best such
 paper in before the rest are taken by score, as long as the digest has room; in a channel
 digest every matching member does. A reason shows the cosine of the vector that matched,
@@ -23,13 +23,13 @@ import numpy as np
 from bot.context import Context
 from bot.library import PaperView
 from bot.matcher import (
-    DUPLICATE_SIMILARITY,
     Match,
     MemberVectors,
     lexical_bonus,
     match,
     match_by_source,
     popularity_bonus,
+    spread,
 )
 from bot.members import matching_profile
 from bot.models import utcnow
@@ -199,7 +199,7 @@ def _score_members(
     chosen = []
     for member, lists in zip((m for _, m in scored), found, strict=True):
         above = [[m for m in picks if m.score >= member.threshold] for picks in lists]
-        chosen.append(_spread(above, vectors, member.max_papers))
+        chosen.append(spread(above, vectors, limit=member.max_papers))
     texts = _Sentences(ctx, [views[m.paper] for picks in chosen for m in picks])
     for (digest, member), query, lists, ok, picks in zip(
         scored, queries, found, eligible, chosen, strict=True
@@ -210,7 +210,7 @@ def _score_members(
         digest.items = _items(member, query, views, vectors, picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
-            best = min((m for picks in lists for m in picks[:1]), default=None, key=_rank)
+            best = min((m for picks in lists for m in picks[:1]), default=None, key=_best_first)
             if member.show_closest and best is not None:
                 title = truncate(views[best.paper].title, 90)
                 digest.note = (
@@ -268,8 +268,8 @@ def build_channel_digest(
         for m in matches:
             reason = _reason(member.sources[m.source], _shown(query, vectors, m))
             by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
-    spread = [m.paper for m in _spread(found, vectors, limit)]
-    kept = sorted(spread, key=lambda p: (-max(c.score for c in by_paper[p]), p))
+    picked = [m.paper for m in spread(found, vectors, limit=limit)]
+    kept = sorted(picked, key=lambda p: (-max(c.score for c in by_paper[p]), p))
     earlier = (
         channel_store.posted_ts(ctx.db, channel.id or 0, [views[p].id for p in kept])
         if channel
@@ -319,37 +319,8 @@ def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.
     return bonus
 
 
-def _rank(m: Match) -> tuple[float, int, int]:
-    """Best first: higher score, then the lower paper row, then the lower source."""
-    return (-m.score, m.paper, m.source)
-
-
-def _spread(groups: Sequence[Sequence[Match]], vectors: np.ndarray, limit: int) -> list[Match]:
-    """At most `limit` matches, best first: first each group's best (a group: one source's
-    matches, or one channel member's), groups taken in the order of their best score, then
-    the best of all that is left; never one paper twice, nor a near-duplicate (cosine above
-    `DUPLICATE_SIMILARITY`) of a paper already in. `vectors` are the papers' unit rows."""
-    chosen: list[Match] = []
-
-    def fits(candidate: Match) -> bool:
-        if not chosen:
-            return True
-        kept = vectors[[m.paper for m in chosen]] @ vectors[candidate.paper]
-        return bool(kept.max() <= DUPLICATE_SIMILARITY)
-
-    leaders = sorted((g for g in groups if g), key=lambda g: _rank(g[0]))
-    for group in leaders:
-        if len(chosen) >= limit:
-            break
-        pick = next((m for m in group if fits(m)), None)
-        if pick is not None:
-            chosen.append(pick)
-    for candidate in sorted((m for g in groups for m in g), key=_rank):
-        if len(chosen) >= limit:
-            break
-        if fits(candidate):
-            chosen.append(candidate)
-    return sorted(chosen, key=_rank)
+def _best_first(m: Match) -> tuple[float, int]:
+    return (-m.score, m.paper)
 
 
 def _shown(query: MemberVectors, vectors: np.ndarray, pick: Match) -> tuple[float, bool]:

@@ -10,8 +10,9 @@ memory-bounded chunks; inside a chunk they are grouped by how many positive and 
 they have, so one matrix product gives every similarity and each member's maximum is a
 reduction over a reshaped view. The top k come from `np.partition` and one `lexsort`.
 `match_by_source` ranks the same scores row by row (each positive vector's own best
-papers), so that a digest can give every interest, seed and 👍 group its turn; the union of
-those lists holds `match`'s top k. Pure numpy: no Slack, no database, no model.
+papers; their union holds `match`'s top k), and `spread` picks from such lists so that a
+digest gives every interest, seed and 👍 group its turn. Pure numpy: no Slack, no
+database, no model.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ __all__ = [
     "LEXICAL_WEIGHT",
     "Match",
     "MemberVectors",
-    "collapse_duplicates",
     "lexical_bonus",
     "match",
     "match_by_source",
     "popularity_bonus",
     "source_counts",
+    "spread",
 ]
 
 NEGATIVE_MARGIN = 0.5  # 👎 similarity below this costs nothing
@@ -172,18 +173,37 @@ def source_counts(
     return np.bincount(winners, minlength=len(positives))
 
 
-def collapse_duplicates(vectors: np.ndarray, *, limit: int | None = None) -> list[int]:
-    """Indices of rows to keep, ascending, dropping any row too close (cosine above
-    `DUPLICATE_SIMILARITY`) to one already kept; `vectors` are unit rows, best first, and
-    `limit` stops once that many rows are kept."""
-    kept: list[int] = []
-    sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0), dtype=np.float32)
-    for i in range(len(vectors)):
-        if limit is not None and len(kept) >= limit:
+def spread(groups: Sequence[Sequence[Match]], vectors: np.ndarray, *, limit: int) -> list[Match]:
+    """At most `limit` matches, best first (higher score, lower paper row, lower source):
+    first each group's best (a group: one source's matches, or one channel member's),
+    groups taken in the order of their best, then the best of all that is left; never one
+    paper twice, nor a near-duplicate (cosine above `DUPLICATE_SIMILARITY`) of a paper
+    already in. `vectors` are the papers' unit rows; one group is plain top-`limit` with
+    near-copies counted once."""
+    chosen: list[Match] = []
+
+    def fits(candidate: Match) -> bool:
+        if not chosen:
+            return True
+        kept = vectors[[m.paper for m in chosen]] @ vectors[candidate.paper]
+        return bool(kept.max() <= DUPLICATE_SIMILARITY)
+
+    for group in sorted((g for g in groups if g), key=lambda g: _order(g[0])):
+        if len(chosen) >= limit:
             break
-        if not kept or sims[i, kept].max() <= DUPLICATE_SIMILARITY:
-            kept.append(i)
-    return kept
+        pick = next((m for m in group if fits(m)), None)
+        if pick is not None:
+            chosen.append(pick)
+    for candidate in sorted((m for g in groups for m in g), key=_order):
+        if len(chosen) >= limit:
+            break
+        if fits(candidate):
+            chosen.append(candidate)
+    return sorted(chosen, key=_order)
+
+
+def _order(m: Match) -> tuple[float, int, int]:
+    return (-m.score, m.paper, m.source)
 
 
 def _dense(bonus: Bonus) -> np.ndarray:

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot import members
@@ -319,19 +318,3 @@ def test_a_channel_digest_hears_every_matching_member(ctx, tmp_path) -> None:
     assert any(m.user_id == "U2" for i in digest.items for m in i.matches)
     best = [max(m.score for m in i.matches) for i in digest.items]
     assert best == sorted(best, reverse=True)
-
-
-def test_spread_gives_each_group_its_best_then_the_best_of_the_rest() -> None:
-    from bot.digest import _spread
-    from bot.matcher import Match
-
-    vectors = np.eye(6, dtype=np.float32)
-    vectors[5] = vectors[4]  # paper 5 is a copy of paper 4
-    a = [Match(0, 0.9, 0.9, 0), Match(1, 0.8, 0.8, 0), Match(2, 0.7, 0.7, 0)]
-    b = [Match(0, 0.5, 0.5, 1), Match(3, 0.4, 0.4, 1)]  # its best is a's best: next one
-    c = [Match(5, 0.3, 0.3, 2)]
-    d = [Match(4, 0.35, 0.35, 3)]  # c's paper is a copy of d's: c is not heard twice
-    picks = _spread([a, b, c, d], vectors, 4)
-    assert [(m.paper, m.source) for m in picks] == [(0, 0), (1, 0), (3, 1), (4, 3)]
-    assert [(m.paper, m.source) for m in _spread([a, b, c, d], vectors, 2)] == [(0, 0), (3, 1)]
-    assert _spread([[], []], vectors, 3) == [] and _spread([a], vectors, 0) == []

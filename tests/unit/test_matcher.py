@@ -9,13 +9,14 @@ from scipy import sparse
 
 from bot.matcher import (
     LEXICAL_WEIGHT,
+    Match,
     MemberVectors,
-    collapse_duplicates,
     lexical_bonus,
     match,
     match_by_source,
     popularity_bonus,
     source_counts,
+    spread,
 )
 from bot.profiles import liked_vectors
 
@@ -164,10 +165,25 @@ def test_chunking_gives_the_same_answer(monkeypatch) -> None:
     )
 
 
-def test_collapse_duplicates_keeps_the_first_of_near_copies() -> None:
+def test_spread_of_one_group_keeps_the_first_of_near_copies() -> None:
     vectors = _unit(np.array([[1, 0, 0], [1, 0.01, 0], [0, 1, 0]], dtype=np.float32))
-    assert collapse_duplicates(vectors) == [0, 2]
-    assert collapse_duplicates(vectors, limit=1) == [0]
+    found = [Match(0, 0.9, 0.9, 0), Match(1, 0.8, 0.8, 0), Match(2, 0.7, 0.7, 0)]
+    assert [m.paper for m in spread([found], vectors, limit=5)] == [0, 2]
+    assert [m.paper for m in spread([found], vectors, limit=1)] == [0]
+
+
+def test_spread_gives_each_group_its_best_then_the_best_of_the_rest() -> None:
+    vectors = np.eye(6, dtype=np.float32)
+    vectors[5] = vectors[4]  # paper 5 is a copy of paper 4
+    a = [Match(0, 0.9, 0.9, 0), Match(1, 0.8, 0.8, 0), Match(2, 0.7, 0.7, 0)]
+    b = [Match(0, 0.5, 0.5, 1), Match(3, 0.4, 0.4, 1)]  # its best is a's best: next one
+    c = [Match(5, 0.3, 0.3, 2)]
+    d = [Match(4, 0.35, 0.35, 3)]  # c's paper is a copy of d's: c is not heard twice
+    picks = spread([a, b, c, d], vectors, limit=4)
+    assert [(m.paper, m.source) for m in picks] == [(0, 0), (1, 0), (3, 1), (4, 3)]
+    two = spread([a, b, c, d], vectors, limit=2)
+    assert [(m.paper, m.source) for m in two] == [(0, 0), (3, 1)]
+    assert spread([[], []], vectors, limit=3) == [] and spread([a], vectors, limit=0) == []
 
 
 def test_source_counts_credit_the_best_vector_only() -> None:
