@@ -5,10 +5,10 @@ best first, each with a plain-text reason and an extractive summary; it records 
 (the delivery job calls `bot.store.members.record_deliveries` in the outbox transaction).
 `build_channel_digest` does the same for a channel, listing every member each paper matched.
 
-Picks are spread (`bot.matcher.spread`): every source of a member's (each followed interest, seed
-paper, 👍 group or lone 👍) with a paper above the member's threshold gets its best such
-paper in before the rest are taken by score, as long as the digest has room; in a channel
-digest every matching member does. A reason shows the cosine of the vector that matched,
+Picks are spread (`bot.matcher.spread`): every source of a member's (each followed
+interest, seed paper, 👍 group or lone 👍) with a paper above the member's threshold gets
+its best such paper in before the rest are taken by score, as long as the digest has room;
+in a channel digest every matching member does. A reason shows the cosine of the vector that matched,
 with a word for its band: never the ranking score, whose lexical bonus would read "1.00".
 """
 
