@@ -26,7 +26,7 @@ from bench.bench_retrieval_quality import SEEDS, abstract_index, known_items, rr
 from bench.common import Figure, Report
 from bot.embedder import SentenceTransformerEmbedder
 from bot.fusion import BONUS_WEIGHT, MIN_COVERAGE, Ranking, fuse
-from bot.index import PaperIndex, _top
+from bot.index import PaperIndex
 
 QUERIES = Path(__file__).resolve().parent / "queries" / "paraphrase_queries.jsonl"
 SECTION = "Retrieval quality (paraphrase queries, seeds)"
@@ -92,7 +92,9 @@ def _reciprocal(ids: np.ndarray, target: int, top: int = TOP) -> float:
 def _lexical(index: PaperIndex, query: str) -> Ranking:
     """The lexical ranking `hybrid` fuses: BM25 coverage, top DEPTH, matching papers only."""
     coverage = index.lexical.coverage(query)
-    return _top(index.ids, coverage, DEPTH, coverage > 0)
+    order = np.argsort(-coverage, kind="stable")[:DEPTH]
+    order = order[coverage[order] > 0]
+    return index.ids[order], coverage[order]
 
 
 def _choose(
