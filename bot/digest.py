@@ -8,8 +8,9 @@ best first, each with a plain-text reason and an extractive summary; it records 
 Picks are spread (`bot.matcher.spread`): every source of a member's (each followed
 interest, seed paper, 👍 group or lone 👍) with a paper above the member's threshold gets
 its best such paper in before the rest are taken by score, as long as the digest has room;
-in a channel digest every matching member does. A reason shows the cosine of the vector that matched,
-with a word for its band: never the ranking score, whose lexical bonus would read "1.00".
+in a channel digest every matching member does. A reason shows the cosine of the vector
+that matched, with a word for its band: never the ranking score, whose lexical bonus would
+read "1.00".
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ database, no model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -102,20 +102,13 @@ def match(
     per-member floor below which matches are dropped.
     """
     results: list[list[Match]] = [[] for _ in members]
-    n_papers = papers.shape[0]
-    active = [i for i, m in enumerate(members) if len(m.positives)]
-    if n_papers == 0 or k <= 0 or not active:
-        return results
-    papers_t = papers.astype(np.float32, copy=False).T  # a view: BLAS reads it as is
-    budget = max(1, BLOCK_ELEMENTS // n_papers)
-    floors = np.full(len(members), -np.inf) if min_scores is None else np.asarray(min_scores)
-    for chunk in _chunks(active, members, budget):
-        picked = _score_chunk(papers_t, [members[i] for i in chunk], min(k, n_papers), popularity)
-        for i, (rows, scores, sims, sources) in zip(chunk, picked, strict=True):
-            found = list(map(Match, rows, scores, sims, sources))  # best first
-            if found and (found[-1].score < floors[i] or found[-1].score == -np.inf):
-                found = [m for m in found if m.score >= floors[i] and m.score > -np.inf]
-            results[i] = found
+    for i, floor, (rows, scores, sims, sources) in _picked(
+        papers, members, k, popularity, min_scores, by_source=False
+    ):
+        found = list(map(Match, rows, scores, sims, sources))  # best first
+        if found and (found[-1].score < floor or found[-1].score == -np.inf):
+            found = [m for m in found if m.score >= floor and m.score > -np.inf]
+        results[i] = found
     return results
 
 
@@ -135,27 +128,42 @@ def match_by_source(
     its rows' lists, each paper at its best score. Arguments as in `match`.
     """
     results: list[list[list[Match]]] = [[[] for _ in m.positives] for m in members]
+    for i, floor, lists in _picked(papers, members, k, popularity, min_scores, by_source=True):
+        results[i] = [
+            [
+                Match(paper, score, sim, source)
+                for paper, score, sim in zip(rows, scores, sims, strict=True)
+                if score >= floor and score > -np.inf
+            ]
+            for source, (rows, scores, sims) in enumerate(lists)
+        ]
+    return results
+
+
+def _picked(
+    papers: np.ndarray,
+    members: Sequence[MemberVectors],
+    k: int,
+    popularity: np.ndarray | None,
+    min_scores: Sequence[float] | None,
+    *,
+    by_source: bool,
+) -> Iterator[tuple[int, float, Any]]:
+    """(member index, its floor, what `_score_chunk` picked for it) for every member with
+    positives, chunk by chunk."""
     n_papers = papers.shape[0]
     active = [i for i, m in enumerate(members) if len(m.positives)]
     if n_papers == 0 or k <= 0 or not active:
-        return results
-    papers_t = papers.astype(np.float32, copy=False).T
+        return
+    papers_t = papers.astype(np.float32, copy=False).T  # a view: BLAS reads it as is
     budget = max(1, BLOCK_ELEMENTS // n_papers)
     floors = np.full(len(members), -np.inf) if min_scores is None else np.asarray(min_scores)
     for chunk in _chunks(active, members, budget):
         picked = _score_chunk(
-            papers_t, [members[i] for i in chunk], min(k, n_papers), popularity, by_source=True
+            papers_t, [members[i] for i in chunk], min(k, n_papers), popularity, by_source=by_source
         )
-        for i, lists in zip(chunk, picked, strict=True):
-            results[i] = [
-                [
-                    Match(paper, score, sim, source)
-                    for paper, score, sim in zip(rows, scores, sims, strict=True)
-                    if score >= floors[i] and score > -np.inf
-                ]
-                for source, (rows, scores, sims) in enumerate(lists)
-            ]
-    return results
+        for i, item in zip(chunk, picked, strict=True):
+            yield i, float(floors[i]), item
 
 
 def source_counts(
