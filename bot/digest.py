@@ -192,30 +192,34 @@ def _score_members(
         queries.append(_vectors(member, np.flatnonzero(~ok), lexical=_lexical(ctx, member, views)))
     k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
+    floors = [m.threshold for _, m in scored]
     found = (
-        match_by_source(vectors, queries, k=k, popularity=bonus)
+        match_by_source(vectors, queries, k=k, popularity=bonus, min_scores=floors)
         if views
         else [[[] for _ in m.sources] for _, m in scored]
     )
-    chosen = []
-    for member, lists in zip((m for _, m in scored), found, strict=True):
-        above = [[m for m in picks if m.score >= member.threshold] for picks in lists]
-        chosen.append(spread(above, vectors, limit=member.max_papers))
+    chosen = [
+        spread(lists, vectors, limit=member.max_papers)
+        for (_, member), lists in zip(scored, found, strict=True)
+    ]
     texts = _Sentences(ctx, [views[m.paper] for picks in chosen for m in picks])
-    for (digest, member), query, lists, ok, picks in zip(
-        scored, queries, found, eligible, chosen, strict=True
-    ):
+    closest = []  # members to tell what came closest: their digest is empty and they asked
+    for (digest, member), query, ok, picks in zip(scored, queries, eligible, chosen, strict=True):
         if not ok.any():
             digest.note = f"No new papers for you since {digest.since:%b %d}."
             continue
         digest.items = _items(member, query, views, vectors, picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
-            best = min((m for picks in lists for m in picks[:1]), default=None, key=_best_first)
-            if member.show_closest and best is not None:
-                title = truncate(views[best.paper].title, 90)
+            if member.show_closest:
+                closest.append((digest, query))
+    if closest:
+        best = match(vectors, [q for _, q in closest], k=1, popularity=bonus)
+        for (digest, _), top in zip(closest, best, strict=True):
+            if top:
+                title = truncate(views[top[0].paper].title, 90)
                 digest.note = (
-                    f"Nothing above your bar today; closest was *{title}* ({best.score:.2f})."
+                    f"Nothing above your bar today; closest was *{title}* ({top[0].score:.2f})."
                 )
 
 
@@ -318,10 +322,6 @@ def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.
     bonus = np.zeros((len(member.sources), len(views)), dtype=np.float32)
     bonus[rows] = lexical_bonus(ctx.library.lexical_coverage(texts, [v.id for v in views]))
     return bonus
-
-
-def _best_first(m: Match) -> tuple[float, int]:
-    return (-m.score, m.paper)
 
 
 def _shown(query: MemberVectors, vectors: np.ndarray, pick: Match) -> tuple[float, bool]:
