@@ -87,7 +87,7 @@ def _round(ctx: Context) -> tuple[float, int]:
     with timed() as elapsed:
         planned = asyncio.run(deliver.build_due(ctx, client, now=now, force=True))
         seconds = elapsed()
-    return seconds, sum(1 for p in planned if p.payload.get("paper_ids"))
+    return seconds, sum(1 for p in planned if p.payload.paper_ids)
 
 
 def run(report: Report) -> None:

@@ -11,13 +11,18 @@ contains a stem, at least 6) should get the topic's other papers first among all
 (P@5, nDCG@10), and one who 👍s 3 papers of each of two topics should get the rest of both
 (P@10, nDCG@10, both topics in the top 10), on the texts as they are and with every topic
 stem deleted from every text (`bench.liked_quality`, which also chooses the 👍 rule).
+(3) members who follow 2–4 topic names (every combination of the topics): is every
+followed interest heard in a default-size digest (`bot.matcher.spread` over
+`match_by_source`, as `bot.digest` picks), and P@5, beside the rule before (top by score)
+and the baselines, on both text versions.
 Then the score distribution of interest-length queries, which the default threshold is read
-from.
+from, and the bands of the number reasons show (`bot.digest.STRONG_MATCH`, `GOOD_MATCH`).
 """
 
 from __future__ import annotations
 
 import re
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +32,18 @@ from sklearn.svm import LinearSVC
 
 from bench.common import Figure, Report
 from bench.liked_quality import DRAWS, LIKES, run_liked
+from bot.digest import GOOD_MATCH, STRONG_MATCH
 from bot.embedder import SentenceTransformerEmbedder
 from bot.lexical import LexicalIndex
-from bot.matcher import LEXICAL_WEIGHT, MemberVectors, lexical_bonus, match
+from bot.matcher import (
+    LEXICAL_WEIGHT,
+    MemberVectors,
+    lexical_bonus,
+    match,
+    match_by_source,
+    popularity_bonus,
+    spread,
+)
 from bot.paper import Paper
 from bot.settings import Settings
 from bot.sources import parse_file
@@ -54,6 +68,7 @@ TOPICS = {
 }
 METHODS = ("matcher", "BM25", "TF-IDF+SVM")
 WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+FOLLOWED = (2, 3, 4)  # how many topic names a simulated member follows
 
 
 def _corpus() -> tuple[list[Paper], np.ndarray]:
@@ -210,19 +225,136 @@ def _phrases(papers: list[Paper], rng: np.random.Generator) -> list[str]:
     return out
 
 
-def _scores(model, queries: list[str], docs: np.ndarray, bm25: LexicalIndex) -> np.ndarray:
+def _parts(
+    model, queries: list[str], docs: np.ndarray, bm25: LexicalIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cosine, lexical bonus) of each query against each paper, as the matcher adds them."""
     dense = model.encode(queries) @ docs.T
-    return dense + lexical_bonus(np.stack([bm25.coverage(q) for q in queries]))
+    return dense, lexical_bonus(np.stack([bm25.coverage(q) for q in queries]))
+
+
+def _interests(report: Report, papers: list[Paper], versions, topics, model) -> None:
+    """Task 3: members following 2–4 topic names; every interest heard, and P@5."""
+    defaults = Settings.model_fields
+    threshold = float(defaults["default_threshold"].default)
+    size = int(defaults["default_max_papers"].default)
+    stems = list(topics)
+    names = [TOPICS[s] for s in stems]
+    lines = model.encode(names)
+    followed = [c for r in FOLLOWED for c in combinations(range(len(stems)), r)]
+    popularity = popularity_bonus([p.upvotes for p in papers])
+    n = len(papers)
+    for tag, (texts, docs) in versions.items():
+        bm25 = _bm25(texts)
+        vectorizer, tfidf = _tfidf(texts)
+        bonus = lexical_bonus(np.stack([bm25.coverage(name) for name in names]))
+        members = [
+            MemberVectors(lines[list(c)], lines[:0], boost=True, lexical=bonus[list(c)])
+            for c in followed
+        ]
+        k = size * 4 + 5
+        by_source = match_by_source(docs, members, k=k, popularity=popularity)
+        overall = match(
+            docs, members, k=k, popularity=popularity, min_scores=[threshold] * len(members)
+        )
+        picks: dict[str, list[list[int]]] = {
+            name: [] for name in ("spread", "before", *METHODS[1:])
+        }
+        heard, heard_before, eligible, whole = 0, 0, 0, []
+        shown_before, shown_now = [], []  # the numbers the digests' reasons show
+        for c, lists, found in zip(followed, by_source, overall, strict=True):
+            above = [[m for m in row if m.score >= threshold] for row in lists]
+            chosen = spread(above, docs, limit=size)
+            before = spread([found], docs, limit=size)
+            picks["spread"].append([m.paper for m in chosen])
+            picks["before"].append([m.paper for m in before])
+            named = {m.source for m in chosen}
+            due = [j for j, row in enumerate(above) if row]
+            eligible += len(due)
+            heard += sum(j in named for j in due)
+            heard_before += sum(j in {m.source for m in before} for j in due)
+            whole.append(all(j in named for j in due))
+            shown_before += [min(m.similarity, 1.0) for m in chosen]
+            shown_now += [float(lines[c[m.source]] @ docs[m.paper]) for m in chosen]
+            query = " ".join(names[j] for j in c)
+            picks["BM25"].append(np.argsort(-bm25.scores(query), kind="stable")[:size].tolist())
+            extra = vectorizer.transform([names[j] for j in c])
+            svm = _svm(tfidf, np.arange(n, n + len(c)), extra)[:n]
+            picks["TF-IDF+SVM"].append(np.argsort(-svm, kind="stable")[:size].tolist())
+        precision, present = {}, {}
+        for method, lists in picks.items():
+            hits, found_topics, wanted = [], 0, 0
+            for c, chosen in zip(followed, lists, strict=True):
+                relevant = set().union(*(topics[stems[j]].tolist() for j in c))
+                hits.append(len(relevant & set(chosen)) / size)
+                found_topics += sum(bool(set(topics[stems[j]].tolist()) & set(chosen)) for j in c)
+                wanted += len(c)
+            precision[method] = float(np.mean(hits))
+            present[method] = found_topics / wanted
+        label = f"{len(followed)} members following 2–4 topic names, {tag}"
+        report.check(
+            SECTION,
+            f"{label}: followed interests with a paper above the threshold named in a reason",
+            heard / eligible,
+            target=0.95,
+            higher_is_better=True,
+            fmt="{:.3f}",
+            baseline=f"top by score (before) {heard_before / eligible:.3f}; digests with every "
+            f"such interest named {np.mean(whole):.3f}",
+        )
+        report.check(
+            SECTION,
+            f"{label}: P@{size} of the digest",
+            precision["spread"],
+            target=precision["before"],
+            higher_is_better=True,
+            fmt="{:.3f}",
+            baseline=f"top by score (before) {precision['before']:.3f} / BM25 "
+            f"{precision['BM25']:.3f} / SVM {precision['TF-IDF+SVM']:.3f}",
+        )
+        before_shown, now_shown = np.round(shown_before, 2), np.round(shown_now, 2)
+        report.add(
+            SECTION,
+            Figure(
+                f"{label}: digest reasons reading 1.00 (≥ 0.95)",
+                f"{(now_shown >= 1).mean():.3f} ({(now_shown >= 0.95).mean():.3f})",
+                baseline=f"the number before (cosine + bonus, capped at 1) "
+                f"{(before_shown >= 1).mean():.3f} ({(before_shown >= 0.95).mean():.3f}); "
+                f"highest now {now_shown.max():.2f}",
+            ),
+        )
+        report.add(
+            SECTION,
+            Figure(
+                f"{label}: followed topics with a paper of theirs in the digest",
+                f"{present['spread']:.3f}",
+                baseline=f"top by score (before) {present['before']:.3f} / BM25 "
+                f"{present['BM25']:.3f} / SVM {present['TF-IDF+SVM']:.3f}",
+            ),
+        )
+    report.note(
+        SECTION,
+        f"Followed-interest members: every combination of 2, 3 and 4 of the topic names "
+        f"({', '.join(names)}), a digest of the default {size} papers over all {n} papers at "
+        f"the default threshold {threshold:.2f}, popularity bonus on (as by default). 'Named "
+        "in a reason': among the (member, interest) pairs where that interest alone scores "
+        "some paper above the threshold, the share whose interest is the source of a picked "
+        "paper. 'A paper of theirs': the digest holds a paper of the topic (title stem), for "
+        "every method alike. BM25's query is all the member's interest lines; the SVM is "
+        "trained on the lines' TF-IDF rows against all papers (as title→abstract does); both "
+        "take their top 5 (they have no threshold).",
+    )
 
 
 def _threshold(report: Report, papers, docs, topics, model) -> None:
     """Scores of interest-length queries for relevant and irrelevant papers."""
     n = len(papers)
     bm25 = _bm25([p.embedding_text for p in papers])
-    phrase = _scores(model, _phrases(papers, np.random.default_rng(1)), docs, bm25)
+    phrase_parts = _parts(model, _phrases(papers, np.random.default_rng(1)), docs, bm25)
     own = np.eye(n, dtype=bool)
     names = list(topics)
-    named = _scores(model, [TOPICS[s] for s in names], docs, bm25)
+    named_parts = _parts(model, [TOPICS[s] for s in names], docs, bm25)
+    phrase, named = sum(phrase_parts), sum(named_parts)
     in_topic = np.zeros(named.shape, dtype=bool)
     for row, stem in enumerate(names):
         in_topic[row, topics[stem]] = True
@@ -237,6 +369,7 @@ def _threshold(report: Report, papers, docs, topics, model) -> None:
     ):
         pcts = " / ".join(f"{np.percentile(values, q):.2f}" for q in cut)
         report.add(SECTION, Figure(f"{label}: p{'/p'.join(map(str, cut))}", pcts))
+    _bands(report, phrase_parts, named_parts, in_topic)
     recall90 = float(np.percentile(relevant, 10))
     grid = np.round(np.arange(0.20, 0.61, 0.01), 2)
     f1 = []
@@ -269,6 +402,46 @@ def _threshold(report: Report, papers, docs, topics, model) -> None:
     )
 
 
+def _bands(report: Report, phrase_parts, named_parts, in_topic: np.ndarray) -> None:
+    """What reasons show for interest-length queries: the cosine with its band word, where
+    the number shown before was cosine + lexical bonus capped at 1. `*_parts` are
+    (cosine, bonus) of the title phrases (row i: paper i's) and of the topic names."""
+    threshold = float(Settings.model_fields["default_threshold"].default)
+    (cos_p, bonus_p), (cos_n, bonus_n) = phrase_parts, named_parts
+    own = np.eye(len(cos_p), dtype=bool)
+    relevant = np.concatenate([cos_p[own], cos_n[in_topic]])
+    unrelated = np.concatenate([cos_p[~own], cos_n[~in_topic]])
+
+    def bands(values: np.ndarray) -> str:
+        strong = float((values >= STRONG_MATCH).mean())
+        good = float(((values >= GOOD_MATCH) & (values < STRONG_MATCH)).mean())
+        return f"{strong:.2f} / {good:.2f} / {1 - strong - good:.2f}"
+
+    report.add(
+        SECTION,
+        Figure(
+            f"reason bands strong (≥ {STRONG_MATCH:g}) / good (≥ {GOOD_MATCH:g}) / partial: "
+            "relevant pairs",
+            bands(relevant),
+            baseline=f"unrelated pairs {bands(unrelated)}",
+        ),
+    )
+    cosine = np.concatenate([cos_p.ravel(), cos_n.ravel()])
+    score = np.concatenate([(cos_p + bonus_p).ravel(), (cos_n + bonus_n).ravel()])
+    delivered = score >= threshold
+    before = np.round(np.minimum(score[delivered], 1.0), 2)
+    now = np.round(cosine[delivered], 2)
+    report.add(
+        SECTION,
+        Figure(
+            "pairs above the threshold whose reason reads 1.00 (or ≥ 0.95)",
+            f"{(now >= 1.0).mean():.3f} ({(now >= 0.95).mean():.3f})",
+            baseline=f"before, cosine + bonus capped at 1: {(before >= 1.0).mean():.3f} "
+            f"({(before >= 0.95).mean():.3f}); highest number now {now.max():.2f}",
+        ),
+    )
+
+
 def run(report: Report) -> None:
     """Compare the matcher with BM25 and TF-IDF+SVM on both tasks; report score spreads."""
     if not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")):
@@ -287,6 +460,7 @@ def run(report: Report) -> None:
     masked_docs[changed] = model.encode([masked[i] for i in changed])
     versions = {"texts as they are": (texts, docs), "topic stems deleted": (masked, masked_docs)}
     run_liked(report, SECTION, versions, topics, bm25=_bm25, tfidf=_tfidf, svm=_svm)
+    _interests(report, papers, versions, topics, model)
     sizes = ", ".join(f"{s}* {len(m)}" for s, m in topics.items())
     report.note(
         SECTION,

@@ -7,6 +7,13 @@ each with a plain-text reason and an extractive summary; it records nothing
 `build_channel_digest` does the same for a channel, listing every member each paper matched.
 A window holds the papers ingested in it, less arXiv replacements (a new version of older
 work is searchable, never delivered as a new paper).
+
+Picks are spread (`bot.matcher.spread`): every source of a member's (each followed
+interest, seed paper, 👍 group or lone 👍) with a paper above the member's threshold gets
+its best such paper in before the rest are taken by score, as long as the digest has room;
+in a channel digest every matching member does. A reason shows the cosine of the vector
+that matched, with a word for its band: never the ranking score, whose lexical bonus would
+read "1.00".
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from bot.library import PaperView
 from bot.matcher import (
     Match,
     MemberVectors,
-    collapse_duplicates,
     lexical_bonus,
     match,
+    match_by_source,
     popularity_bonus,
+    spread,
 )
 from bot.members import matching_profile
 from bot.models import utcnow
@@ -53,6 +61,12 @@ COLD_START_NOTE = (
     "`/papers seed <arXiv id>`."
 )
 _CANDIDATES_PER_SLOT = 4
+# The word beside a reason's cosine. Interest-length queries against papers of their topic
+# have a median cosine of 0.44-0.50, against other papers a 99th percentile of 0.48-0.52
+# (bench/bench_matching_quality.py, "reason bands"): "strong" is above 99 % of unrelated
+# pairs, "good" above 94 %; a third of relevant pairs fall in each band.
+STRONG_MATCH, GOOD_MATCH = 0.55, 0.40
+SAME_WORDS = 0.15  # a lexical bonus this large (half the interest's words) is mentioned
 
 
 @dataclass
@@ -184,40 +198,43 @@ def _score_members(
         queries.append(_vectors(member, np.flatnonzero(~ok), lexical=_lexical(ctx, member, views)))
     k = max(m.max_papers for _, m in scored) * _CANDIDATES_PER_SLOT + 5
     bonus = popularity_bonus([v.upvotes for v in views])
-    found = match(vectors, queries, k=k, popularity=bonus) if views else [[] for _ in queries]
-    chosen, by_authors = [], _ByAuthor(views)
-    for (_, member), matches, ok in zip(scored, found, eligible, strict=True):
-        followed = by_authors.picks(member, ok)
-        above = [m for m in matches if m.score >= member.threshold and m.paper not in followed]
-        room = max(member.max_papers - len(followed), 0)
-        kept = collapse_duplicates(vectors[[m.paper for m in above]], limit=room)
-        chosen.append((followed, [above[i] for i in kept]))
-    texts = _Sentences(
-        ctx,
-        [
-            views[row]
-            for followed, picks in chosen
-            for row in [*followed, *(m.paper for m in picks)]
-        ],
+    floors = [m.threshold for _, m in scored]
+    found = (
+        match_by_source(vectors, queries, k=k, popularity=bonus, min_scores=floors)
+        if views
+        else [[[] for _ in m.sources] for _, m in scored]
     )
-    for (digest, member), matches, ok, (followed, picks) in zip(
-        scored, found, eligible, chosen, strict=True
+    chosen, by_authors = [], _ByAuthor(views)
+    for (_, member), lists, ok in zip(scored, found, eligible, strict=True):
+        followed = by_authors.picks(member, ok)  # first, whatever their score
+        room = max(member.max_papers - len(followed), 0)
+        lists = [[m for m in matches if m.paper not in followed] for matches in lists]
+        chosen.append((followed, spread(lists, vectors, limit=room)))
+    rows = [row for followed, picks in chosen for row in [*followed, *(m.paper for m in picks)]]
+    texts = _Sentences(ctx, [views[row] for row in rows])
+    closest = []  # members to tell what came closest: their digest is empty and they asked
+    for (digest, member), query, ok, lists, (followed, picks) in zip(
+        scored, queries, eligible, found, chosen, strict=True
     ):
         if not ok.any():
             digest.note = f"No new papers for you since {digest.since:%b %d}."
             continue
-        scores = {m.paper: m.score for m in matches}
+        scores = {m.paper: m.score for matches in reversed(lists) for m in matches}
         digest.items = [
-            _item(views[row], texts, _reason(source, 0.0), scores.get(row, 0.0))
+            _item(views[row], texts, _reason(source), scores.get(row, 0.0))
             for row, source in followed.items()
-        ] + _items(member, [views[m.paper] for m in picks], picks, texts)
+        ] + _items(member, query, views, vectors, picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
-            if member.show_closest and matches:
-                best = matches[0]
-                title = truncate(views[best.paper].title, 90)
+            if member.show_closest:
+                closest.append((digest, query))
+    if closest:
+        best = match(vectors, [q for _, q in closest], k=1, popularity=bonus)
+        for (digest, _), top in zip(closest, best, strict=True):
+            if top:
+                title = truncate(views[top[0].paper].title, 90)
                 digest.note = (
-                    f"Nothing above your bar today; closest was *{title}* ({best.score:.2f})."
+                    f"Nothing above your bar today; closest was *{title}* ({top[0].score:.2f})."
                 )
 
 
@@ -267,12 +284,12 @@ def build_channel_digest(
         min_scores=[m.threshold for _, m in members],
     )
     by_paper: dict[int, list[ChannelMatch]] = {}
-    for (uid, member), matches in zip(members, found, strict=True):
+    for (uid, member), query, matches in zip(members, queries, found, strict=True):
         for m in matches:
-            reason = _reason(member.sources[m.source], m.similarity)
+            reason = _reason(member.sources[m.source], _shown(query, vectors, m))
             by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
-    order = sorted(by_paper, key=lambda p: -max(c.score for c in by_paper[p]))
-    kept = [order[i] for i in collapse_duplicates(vectors[order], limit=limit)]
+    picked = [m.paper for m in spread(found, vectors, limit=limit)]
+    kept = sorted(picked, key=lambda p: (-max(c.score for c in by_paper[p]), p))
     earlier = (
         channel_store.posted_ts(ctx.db, channel.id or 0, [views[p].id for p in kept])
         if channel
@@ -323,21 +340,40 @@ def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.
     return bonus
 
 
-def _reason(source: Source, similarity: float) -> str:
-    """Why a paper matched: the vector that matched best and its similarity (cosine plus
-    its lexical bonus, at most 1; the popularity bonus and 👎 penalty only move the rank)."""
+def _shown(query: MemberVectors, vectors: np.ndarray, pick: Match) -> tuple[float, bool]:
+    """What a reason shows of a match: the cosine of the vector that matched (not the
+    ranking score), and whether that interest's words lifted it (a lexical bonus of at
+    least `SAME_WORDS`)."""
+    cosine = float(np.dot(query.positives[pick.source], vectors[pick.paper]))
+    bonus = 0.0 if query.lexical is None else float(query.lexical[pick.source, pick.paper])
+    return cosine, bonus >= SAME_WORDS
+
+
+def _reason(source: Source, shown: tuple[float, bool] = (0.0, False)) -> str:
+    """Why a paper matched: a followed author by name; else the vector that matched best,
+    the band of its cosine and the cosine itself (`_shown`); the lexical bonus, popularity
+    and 👎 penalty only move the rank, and a bonus large enough is said in words."""
     label = truncate(source.label, 90)
     if source.kind == "author":
         return f"by *{label}*, whom you follow"
+    cosine, words = shown
+    band = (
+        "strong match"
+        if cosine >= STRONG_MATCH
+        else "good match"
+        if cosine >= GOOD_MATCH
+        else "partial match"
+    )
+    strength = f"{band} ({cosine:.2f})" + (", uses your words" if words else "")
     if source.kind == "interest":
-        return f"matches your interest *{label}* ({similarity:.2f})"
+        return f"matches your interest *{label}*: {strength}"
     if source.kind == "seed":
-        return f"like your seed paper *{label}* ({similarity:.2f})"
+        return f"like your seed paper *{label}*: {strength}"
     if source.kind == "library":
-        return f"like *{label}* from your library ({similarity:.2f})"
+        return f"like *{label}* from your library: {strength}"
     if source.kind == "liked_group":
-        return f"like the {source.size} papers you 👍'd, such as *{label}* ({similarity:.2f})"
-    return f"like *{label}* that you 👍'd ({similarity:.2f})"
+        return f"like the {source.size} papers you 👍'd, such as *{label}*: {strength}"
+    return f"like *{label}* that you 👍'd: {strength}"
 
 
 class _Sentences:
@@ -362,17 +398,22 @@ class _Sentences:
 
 
 def _items(
-    member: MemberProfile, papers: list[PaperView], picks: list[Match], texts: _Sentences
+    member: MemberProfile,
+    query: MemberVectors,
+    views: list[PaperView],
+    vectors: np.ndarray,
+    picks: list[Match],
+    texts: _Sentences,
 ) -> list[DigestItem]:
     return [
         _item(
-            paper,
+            views[pick.paper],
             texts,
-            _reason(member.sources[pick.source], pick.similarity),
+            _reason(member.sources[pick.source], _shown(query, vectors, pick)),
             pick.score,
             query=member.positives[pick.source],
         )
-        for paper, pick in zip(papers, picks, strict=True)
+        for pick in picks
     ]
 
 

@@ -4,8 +4,9 @@ Pure numpy (and torch's float16 product for large indexes), no database: the `Li
 feeds it rows and asks it for rankings. Vectors live in one float32 matrix that grows by
 doubling, so adding papers one digest at a time stays cheap; from `HALF_MIN_PAPERS` on, a
 float16 copy is scanned first and its best candidates rescored in float32, which keeps
-dense search fast at a million papers. Hybrid search fuses the dense and lexical rankings
-by reciprocal rank (RRF) and puts a paper whose normalized title equals the query first.
+dense search fast at a million papers. Hybrid search hands the dense and lexical rankings
+to `bot.fusion.fuse` (the one fusion rule) and puts a paper whose normalized title equals
+the query first.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bot.fusion import Ranking, fuse
 from bot.lexical import LexicalIndex
 from bot.paper import normalize_title
 
 __all__ = ["PaperIndex", "Ranking"]
 
-Ranking = tuple[np.ndarray, np.ndarray]  # (paper ids, scores), best first
-
-RRF_K = 60
 _CANDIDATES = 100
 HALF_MIN_PAPERS = 200_000  # from this size on, dense search scans a float16 copy first
 _RESCORE = 4  # float16 candidates per wanted result, rescored exactly in float32
@@ -179,27 +178,27 @@ class PaperIndex:
     def hybrid(
         self, query_text: str, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> Ranking:
-        """Reciprocal-rank fusion of dense and BM25, exact-title matches first.
+        """Dense and BM25 rankings fused by `bot.fusion.fuse`, exact-title matches first.
 
         `query_text` is the raw query (for BM25 and the exact-title check), `query_vector` its
         unit vector, `allowed` a boolean mask over positions. Returns (ids, scores) best
         first; scores are in [0, 1], 1 for an exact title.
         """
         depth = max(_CANDIDATES, 2 * k)
-        fused: dict[int, float] = {}
-        for ids, _ in (
-            self.dense(query_vector, depth, allowed),
-            self.lexical_top(query_text, depth, allowed),
-        ):
-            for rank, paper_id in enumerate(ids.tolist()):
-                fused[paper_id] = fused.get(paper_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = 2.0 / (RRF_K + 1)
-        for position in self._titles.get(normalize_title(query_text), []):
-            if allowed is None or allowed[position]:
-                fused[int(self._ids[position])] = best * 2
-        order = sorted(fused.items(), key=lambda item: -item[1])[:k]
-        ids = np.array([i for i, _ in order], dtype=np.int64)
-        scores = np.array([min(s / best, 1.0) for _, s in order], dtype=np.float32)
+        coverage = self.lexical.coverage(query_text)
+        matched = coverage > 0 if allowed is None else (coverage > 0) & allowed
+        ids, scores = fuse(
+            self.dense(query_vector, depth, allowed), _top(self.ids, coverage, depth, matched), k=k
+        )
+        titled = [
+            int(self._ids[position])
+            for position in self._titles.get(normalize_title(query_text), [])
+            if allowed is None or allowed[position]
+        ]
+        if titled:
+            rest = ~np.isin(ids, titled)
+            ids = np.concatenate([np.array(titled, dtype=np.int64), ids[rest]])[:k]
+            scores = np.concatenate([np.ones(len(titled), np.float32), scores[rest]])[:k]
         return ids, scores
 
     def nbytes(self) -> int:

@@ -9,14 +9,17 @@ to one the member 👎'd, plus an optional small popularity bonus. Members are s
 memory-bounded chunks; inside a chunk they are grouped by how many positive and 👎 rows
 they have, so one matrix product gives every similarity and each member's maximum is a
 reduction over a reshaped view. The top k come from `np.partition` and one `lexsort`.
-Pure numpy: no Slack, no database, no model.
+`match_by_source` ranks the same scores row by row (each positive vector's own best
+papers; their union holds `match`'s top k), and `spread` picks from such lists so that a
+digest gives every interest, seed and 👍 group its turn. Pure numpy: no Slack, no
+database, no model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -26,11 +29,12 @@ __all__ = [
     "LEXICAL_WEIGHT",
     "Match",
     "MemberVectors",
-    "collapse_duplicates",
     "lexical_bonus",
     "match",
+    "match_by_source",
     "popularity_bonus",
     "source_counts",
+    "spread",
 ]
 
 NEGATIVE_MARGIN = 0.5  # 👎 similarity below this costs nothing
@@ -98,21 +102,68 @@ def match(
     per-member floor below which matches are dropped.
     """
     results: list[list[Match]] = [[] for _ in members]
+    for i, floor, (rows, scores, sims, sources) in _picked(
+        papers, members, k, popularity, min_scores, by_source=False
+    ):
+        found = list(map(Match, rows, scores, sims, sources))  # best first
+        if found and (found[-1].score < floor or found[-1].score == -np.inf):
+            found = [m for m in found if m.score >= floor and m.score > -np.inf]
+        results[i] = found
+    return results
+
+
+def match_by_source(
+    papers: np.ndarray,
+    members: Sequence[MemberVectors],
+    *,
+    k: int,
+    popularity: np.ndarray | None = None,
+    min_scores: Sequence[float] | None = None,
+) -> list[list[list[Match]]]:
+    """Each member's best `k` papers for each positive row: member → row → matches.
+
+    A paper's score for a row is what `match` scores it when that row is its best: the
+    row's similarity (cosine plus its lexical bonus), minus the 👎 penalty, plus the
+    popularity bonus; `source` is the row. So `match`'s top k for a member is the union of
+    its rows' lists, each paper at its best score. Arguments as in `match`.
+    """
+    results: list[list[list[Match]]] = [[[] for _ in m.positives] for m in members]
+    for i, floor, lists in _picked(papers, members, k, popularity, min_scores, by_source=True):
+        results[i] = [
+            [
+                Match(paper, score, sim, source)
+                for paper, score, sim in zip(rows, scores, sims, strict=True)
+                if score >= floor and score > -np.inf
+            ]
+            for source, (rows, scores, sims) in enumerate(lists)
+        ]
+    return results
+
+
+def _picked(
+    papers: np.ndarray,
+    members: Sequence[MemberVectors],
+    k: int,
+    popularity: np.ndarray | None,
+    min_scores: Sequence[float] | None,
+    *,
+    by_source: bool,
+) -> Iterator[tuple[int, float, Any]]:
+    """(member index, its floor, what `_score_chunk` picked for it) for every member with
+    positives, chunk by chunk."""
     n_papers = papers.shape[0]
     active = [i for i, m in enumerate(members) if len(m.positives)]
     if n_papers == 0 or k <= 0 or not active:
-        return results
+        return
     papers_t = papers.astype(np.float32, copy=False).T  # a view: BLAS reads it as is
     budget = max(1, BLOCK_ELEMENTS // n_papers)
     floors = np.full(len(members), -np.inf) if min_scores is None else np.asarray(min_scores)
     for chunk in _chunks(active, members, budget):
-        picked = _score_chunk(papers_t, [members[i] for i in chunk], min(k, n_papers), popularity)
-        for i, (rows, scores, sims, sources) in zip(chunk, picked, strict=True):
-            found = list(map(Match, rows, scores, sims, sources))  # best first
-            if found and (found[-1].score < floors[i] or found[-1].score == -np.inf):
-                found = [m for m in found if m.score >= floors[i] and m.score > -np.inf]
-            results[i] = found
-    return results
+        picked = _score_chunk(
+            papers_t, [members[i] for i in chunk], min(k, n_papers), popularity, by_source=by_source
+        )
+        for i, item in zip(chunk, picked, strict=True):
+            yield i, float(floors[i]), item
 
 
 def source_counts(
@@ -130,18 +181,37 @@ def source_counts(
     return np.bincount(winners, minlength=len(positives))
 
 
-def collapse_duplicates(vectors: np.ndarray, *, limit: int | None = None) -> list[int]:
-    """Indices of rows to keep, ascending, dropping any row too close (cosine above
-    `DUPLICATE_SIMILARITY`) to one already kept; `vectors` are unit rows, best first, and
-    `limit` stops once that many rows are kept."""
-    kept: list[int] = []
-    sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0), dtype=np.float32)
-    for i in range(len(vectors)):
-        if limit is not None and len(kept) >= limit:
+def spread(groups: Sequence[Sequence[Match]], vectors: np.ndarray, *, limit: int) -> list[Match]:
+    """At most `limit` matches, best first (higher score, lower paper row, lower source):
+    first each group's best (a group: one source's matches, or one channel member's),
+    groups taken in the order of their best, then the best of all that is left; never one
+    paper twice, nor a near-duplicate (cosine above `DUPLICATE_SIMILARITY`) of a paper
+    already in. `vectors` are the papers' unit rows; one group is plain top-`limit` with
+    near-copies counted once."""
+    chosen: list[Match] = []
+
+    def fits(candidate: Match) -> bool:
+        if not chosen:
+            return True
+        kept = vectors[[m.paper for m in chosen]] @ vectors[candidate.paper]
+        return bool(kept.max() <= DUPLICATE_SIMILARITY)
+
+    for group in sorted((g for g in groups if g), key=lambda g: _order(g[0])):
+        if len(chosen) >= limit:
             break
-        if not kept or sims[i, kept].max() <= DUPLICATE_SIMILARITY:
-            kept.append(i)
-    return kept
+        pick = next((m for m in group if fits(m)), None)
+        if pick is not None:
+            chosen.append(pick)
+    for candidate in sorted((m for g in groups for m in g), key=_order):
+        if len(chosen) >= limit:
+            break
+        if fits(candidate):
+            chosen.append(candidate)
+    return sorted(chosen, key=_order)
+
+
+def _order(m: Match) -> tuple[float, int, int]:
+    return (-m.score, m.paper, m.source)
 
 
 def _dense(bonus: Bonus) -> np.ndarray:
@@ -162,10 +232,18 @@ def _chunks(active: list[int], members: Sequence[MemberVectors], budget: int) ->
 
 
 def _score_chunk(
-    papers_t: np.ndarray, chunk: list[MemberVectors], k: int, popularity: np.ndarray | None
-) -> list[tuple[list[int], list[float], list[float], list[int]]]:
+    papers_t: np.ndarray,
+    chunk: list[MemberVectors],
+    k: int,
+    popularity: np.ndarray | None,
+    *,
+    by_source: bool = False,
+) -> list:
     """Score one chunk; members are reordered by (positive rows, 👎 rows) so that each
-    group's rows are contiguous and its maxima are reductions over a reshaped view."""
+    group's rows are contiguous and its maxima are reductions over a reshaped view.
+
+    Per member, in the chunk's order: (papers, scores, similarities, sources) of its top
+    k, or with `by_source` one (papers, scores, similarities) per positive row."""
     n_papers = papers_t.shape[1]
     pos_counts = np.array([len(m.positives) for m in chunk])
     neg_counts = np.array([len(m.negatives) for m in chunk])
@@ -181,6 +259,7 @@ def _score_chunk(
     neg_start = n_pos + np.concatenate(([0], np.cumsum(neg_counts)))
     scores = np.empty((len(ordered), n_papers), dtype=np.float32)
     blocks = []  # (first member, last member, (g, c, P) view of positive similarities)
+    penalties = []  # (first member, last member, (g, P) 👎 penalty) for groups with 👎
     keys = np.stack([pos_counts, neg_counts], axis=1)
     starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
     for a, b in zip(starts, np.r_[starts[1:], len(ordered)], strict=True):
@@ -194,13 +273,17 @@ def _score_chunk(
             np.maximum(bad, 0.0, out=bad)
             bad *= NEGATIVE_WEIGHT
             scores[a:b] -= bad
+            penalties.append((a, b, bad))
+    boosted = np.array([m.boost for m in ordered])
     if popularity is not None:
-        boosted = np.array([m.boost for m in ordered])
         np.add(scores, popularity[None, :], out=scores, where=boosted[:, None])
     excluded = [m.excluded if m.excluded is not None else np.zeros(0, int) for m in ordered]
     if any(len(e) for e in excluded):
         owners = np.repeat(np.arange(len(ordered)), [len(e) for e in excluded])
         scores[owners, np.concatenate(excluded).astype(int)] = -np.inf
+    if by_source:
+        lists = _by_row(blocks, penalties, boosted, popularity, excluded, k)
+        return [lists[i] for i in np.argsort(order)]
     top = _top_k(scores, k)
     top_scores = np.take_along_axis(scores, top, axis=1)
     # The reason: among each member's rows, the first with the highest similarity to a pick.
@@ -220,6 +303,49 @@ def _score_chunk(
             strict=True,
         )
     )
+
+
+def _by_row(
+    blocks: list[tuple[int, int, np.ndarray]],
+    penalties: list[tuple[int, int, np.ndarray]],
+    boosted: np.ndarray,
+    popularity: np.ndarray | None,
+    excluded: list[np.ndarray],
+    k: int,
+) -> list[list[tuple[list[int], list[float], list[float]]]]:
+    """Each (ordered) member's top k per positive row: the row's similarity minus the 👎
+    penalty plus popularity, in the order `_score_chunk` applies them to the maximum, so a
+    paper's score through its best row equals its `match` score bit for bit."""
+    penalty = {a: bad for a, _, bad in penalties}
+    out: list[list[tuple[list[int], list[float], list[float]]]] = []
+    for a, b, block in blocks:
+        g, c, n_papers = block.shape
+        scores = block.copy()
+        if a in penalty:
+            scores -= penalty[a][:, None, :]
+        if popularity is not None:
+            np.add(scores, popularity, out=scores, where=boosted[a:b, None, None])
+        for member in range(g):
+            if len(excluded[a + member]):
+                scores[member][:, excluded[a + member].astype(int)] = -np.inf
+        flat = scores.reshape(g * c, n_papers)
+        top = _top_k(flat, k)
+        top_scores = np.take_along_axis(flat, top, axis=1).reshape(g, c, -1)
+        top_sims = np.take_along_axis(block.reshape(g * c, n_papers), top, axis=1)
+        top = top.reshape(g, c, -1)
+        top_sims = top_sims.reshape(g, c, -1)
+        for member in range(g):
+            out.append(
+                list(
+                    zip(
+                        top[member].tolist(),
+                        top_scores[member].tolist(),
+                        top_sims[member].tolist(),
+                        strict=True,
+                    )
+                )
+            )
+    return out
 
 
 def _add_lexical(sims: np.ndarray, members: list[MemberVectors], starts: np.ndarray) -> None:

@@ -72,7 +72,7 @@ async def test_a_bibtex_file_in_the_dm_becomes_the_members_library(
         "Sparse attention for long context transformers",
     }
     items = build_member_digest(ctx, "T1", "U1").items
-    assert items and all(" from your library (" in i.reason for i in items)
+    assert items and all(" from your library: " in i.reason for i in items)
 
 
 async def test_a_jsonl_library_works_too(http, fake_slack, ctx: Context, slack_papers):

@@ -49,7 +49,8 @@ def test_two_unrelated_interests_are_both_served_with_the_right_reason(ctx, ids)
     assert set(by_title) == {c["title"] for c in CORPUS[:4]}
     assert [i.score for i in digest.items] == sorted((i.score for i in digest.items), reverse=True)
     reason = by_title[CORPUS[0]["title"]].reason
-    assert re.fullmatch(rf"matches your interest \*{VIDEO}\* \((0\.\d\d|1\.00)\)", reason)
+    band = r"(strong|good|partial) match \(0\.\d\d\)(, uses your words)?"
+    assert re.fullmatch(rf"matches your interest \*{VIDEO}\*: {band}", reason)
     assert f"*{PROTEIN}*" in by_title[CORPUS[2]["title"]].reason
     assert digest.note is None
 
@@ -89,7 +90,7 @@ def test_thumbs_up_brings_like_papers_with_its_reason(ctx, ids) -> None:
     members.record_feedback(ctx, T, U, ids[CORPUS[2]["title"]], "up")
     items = build_member_digest(ctx, T, U).items
     assert [i.paper.title for i in items] == [CORPUS[3]["title"]]
-    assert items[0].reason.startswith(f"like *{CORPUS[2]['title']}* that you 👍'd (")
+    assert items[0].reason.startswith(f"like *{CORPUS[2]['title']}* that you 👍'd: ")
 
 
 def test_delivered_papers_never_repeat(ctx, ids) -> None:
@@ -228,6 +229,92 @@ def test_similar_thumbs_up_count_as_one_group_and_unrelated_ones_stay_apart(ctx,
     assert sources[1].ref in {ids[CORPUS[2]["title"]], ids[CORPUS[3]["title"]]}
     items = build_member_digest(ctx, T, U).items
     assert items[0].paper.title == CORPUS[1]["title"]  # the lone video 👍 still brings its kin
-    assert items[0].reason.startswith(f"like *{CORPUS[0]['title']}* that you 👍'd (")
-    group = _reason(sources[1], 0.61)
-    assert group == f"like the 2 papers you 👍'd, such as *{sources[1].label}* (0.61)"
+    assert items[0].reason.startswith(f"like *{CORPUS[0]['title']}* that you 👍'd: ")
+    group = _reason(sources[1], (0.61, False))
+    assert group == f"like the 2 papers you 👍'd, such as *{sources[1].label}*: strong match (0.61)"
+
+
+GRAPH, FOLDING = "graph neural networks", "protein structure prediction"
+
+
+def _paper(title: str, abstract: str, upvotes: int = 0) -> dict:
+    return {"title": title, "abstract": abstract, "authors": ["Ada Byron"], "upvotes": upvotes}
+
+
+# Two crowded topics that the interest lines name word for word, and one quiet one
+CROWDED = [
+    _paper(
+        f"Graph neural networks for {w}",
+        f"Graph neural networks learn {w}. Our graph neural network is deep.",
+        50,
+    )
+    for w in ("molecules", "traffic", "citations", "proteins", "circuits", "social ties")
+] + [
+    _paper(
+        f"Protein structure prediction of {w}",
+        f"Protein structure prediction for {w}. Structure prediction improves.",
+        40,
+    )
+    for w in ("antibodies", "enzymes", "membranes", "complexes", "fragments", "loops")
+]
+QUIET = [
+    _paper(
+        "Motion-aware frame synthesis",
+        "We interpolate missing video frames with motion cues. Frames stay sharp.",
+    ),
+    _paper(
+        "Sharper in-between frames for video",
+        "Missing video frames are synthesized with motion cues. Interpolated frames stay sharp.",
+    ),
+]
+
+
+def test_a_three_interest_member_hears_each_interest_in_a_five_paper_digest(ctx, tmp_path) -> None:
+    add_papers(ctx, tmp_path, CROWDED + QUIET[:1])
+    _follow(ctx, GRAPH, FOLDING, VIDEO)
+    digest = build_member_digest(ctx, T, U)
+    assert len(digest.items) == 5 == ctx.settings.default_max_papers
+    for interest in (GRAPH, FOLDING, VIDEO):
+        assert any(f"matches your interest *{interest}*" in i.reason for i in digest.items)
+    scores = [i.score for i in digest.items]
+    assert scores == sorted(scores, reverse=True)  # still best first
+    quiet = next(i for i in digest.items if i.paper.title == QUIET[0]["title"])
+    # by score alone it would not be in: a dozen crowded papers score higher
+    assert quiet.score < min(i.score for i in digest.items if i is not quiet)
+    members.update_settings(ctx, T, U, max_papers=2)  # fewer slots than interests:
+    two = build_member_digest(ctx, T, U).items  # the two interests with the best papers
+    assert len(two) == 2 and len({i.reason.split("*")[1] for i in two}) == 2
+
+
+def test_reasons_show_the_cosine_never_a_saturated_one(ctx, tmp_path) -> None:
+    add_papers(ctx, tmp_path, CROWDED)
+    _follow(ctx, GRAPH, FOLDING)
+    members.update_settings(ctx, T, U, max_papers=20)
+    items = build_member_digest(ctx, T, U).items
+    assert len(items) >= 10  # near-copies count once
+    assert all(i.score >= 1.0 for i in items)  # the lexical bonus still ranks them
+    for item in items:
+        number = float(re.search(r"\((\d\.\d\d)\)", item.reason)[1])
+        assert number < 0.95 and "1.00" not in item.reason
+        assert item.reason.endswith(", uses your words")  # the bonus is said in words
+
+
+def test_seeds_and_thumbs_up_are_heard_beside_crowded_interests(ctx, tmp_path) -> None:
+    ids = add_papers(ctx, tmp_path, CROWDED + QUIET)
+    _follow(ctx, GRAPH, FOLDING)
+    members.record_feedback(ctx, T, U, ids[QUIET[0]["title"]], "up")
+    members.update_settings(ctx, T, U, max_papers=3)
+    items = build_member_digest(ctx, T, U).items
+    assert [i.paper.title for i in items].count(QUIET[1]["title"]) == 1
+    assert any(i.reason.startswith(f"like *{QUIET[0]['title']}* that you 👍'd") for i in items)
+
+
+def test_a_channel_digest_hears_every_matching_member(ctx, tmp_path) -> None:
+    add_papers(ctx, tmp_path, CROWDED + QUIET[:1])
+    _follow(ctx, GRAPH, FOLDING, user="U1")
+    _follow(ctx, VIDEO, user="U2")
+    digest = build_channel_digest(ctx, T, "C1", ["U1", "U2"], limit=3)
+    assert len(digest.items) == 3
+    assert any(m.user_id == "U2" for i in digest.items for m in i.matches)
+    best = [max(m.score for m in i.matches) for i in digest.items]
+    assert best == sorted(best, reverse=True)

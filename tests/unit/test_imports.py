@@ -4,6 +4,7 @@ counts that add up, what replaces what, and files that are refused."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,9 @@ def test_the_next_digest_names_the_library(ctx, ids) -> None:
     imports.import_bytes(ctx, T, U, data, filename="library.jsonl")
     items = build_member_digest(ctx, T, U).items
     assert items and items[0].paper.title == CORPUS[1]["title"]  # the other video paper
-    assert items[0].reason.startswith(f"like *{CORPUS[0]['title']}* from your library (0.")
+    reason = items[0].reason  # the band and the cosine, as every reason shows them
+    assert reason.startswith(f"like *{CORPUS[0]['title']}* from your library: ")
+    assert re.search(r"match \(0\.\d\d\)$", reason)
     assert CORPUS[0]["title"] not in [i.paper.title for i in items]  # seeds never come back
 
 

@@ -59,13 +59,20 @@ def test_mask_filters_by_day_and_excluded_ids() -> None:
 
 
 def test_hybrid_puts_exact_title_first_and_finds_lexical_only_match() -> None:
-    rng = np.random.default_rng(3)
-    vectors = _unit(rng, 3)
+    query = np.eye(16, dtype=np.float32)[0]
+    vectors = np.zeros((3, 16), dtype=np.float32)
+    vectors[0, 1] = 1.0  # cosine 0 to the query
+    vectors[1, [0, 2]] = 0.2, np.sqrt(1 - 0.2**2)  # cosine 0.2, but it names "RevCol"
+    vectors[2, [0, 3]] = 0.35, np.sqrt(1 - 0.35**2)  # dense search's first
     index = PaperIndex(16)
     titles = ["Attention Is All You Need", "RevCol: Reversible Column Networks", "Other"]
     texts = ["transformers attention", "RevCol reversible columns", "unrelated words"]
     index.add([10, 11, 12], vectors, texts, titles, [1, 1, 1])
-    ids, scores = index.hybrid("attention is all you need!", vectors[2], 3)
-    assert ids[0] == 10 and scores[0] == 1.0
-    ids, _ = index.hybrid("RevCol", vectors[2], 3)
+    ids, scores = index.hybrid("attention is all you need!", query, 3)
+    assert ids[0] == 10 and scores[0] == 1.0 and sorted(ids.tolist()) == [10, 11, 12]
+    assert index.dense(query, 1)[0].tolist() == [12]
+    ids, scores = index.hybrid("RevCol", query, 3)
     assert ids[0] == 11  # BM25 ranks it first; dense alone would pick 12
+    assert np.all((scores >= 0) & (scores < 1)) and np.all(np.diff(scores) <= 0)
+    ids, _ = index.hybrid("RevCol", query, 3, index.mask(exclude_ids=[11]))
+    assert 11 not in ids.tolist()

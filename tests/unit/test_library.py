@@ -159,6 +159,37 @@ def test_cli_search_json_and_errors(
     assert empty.exit_code == 2 and "at least one word" in empty.stderr
 
 
+def test_cli_search_queries_file_gives_one_list_per_line_in_order(
+    library: Library, ctx: Context, embedder: FakeEmbedder, tmp_path
+) -> None:
+    from bot.cli import app
+
+    queries = tmp_path / "queries.txt"
+    queries.write_text("MoIE\n\n  diffusion for images  \n?!\nreversible columns\n")
+    runner = ContextRunner(ctx)
+    result = runner.invoke(app, ["search", "--queries", str(queries), "-n", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4  # the blank line is no query; "?!" has no words: an empty list
+    answers = [json.loads(line) for line in lines]
+    assert answers[0][0]["title"] == "Mixture of Interpretable Experts"
+    assert answers[1][0]["title"] == "Diffusion Models for Vision"
+    assert answers[2] == [] and "query 3 has no words" in result.stderr
+    assert answers[3][0]["title"] == "RevCol: Reversible Column Networks"
+    assert all(len(a) <= 2 for a in answers)
+    assert embedder.encoded_texts.count("MoIE") == 1
+    piped = runner.invoke(app, ["search", "--queries", "-", "--json"], input="MoIE\n")
+    assert [json.loads(line)[0]["title"] for line in piped.stdout.splitlines()] == [
+        "Mixture of Interpretable Experts"
+    ]
+    table = runner.invoke(app, ["search", "--queries", str(queries)])
+    assert table.exit_code == 0 and "1. MoIE" in table.stdout and "4. reversible" in table.stdout
+    both = runner.invoke(app, ["search", "MoIE", "--queries", str(queries)])
+    assert both.exit_code == 2 and "not both" in both.stderr
+    missing = runner.invoke(app, ["search", "--queries", str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 2
+
+
 def test_a_late_commit_below_the_watermark_is_picked_up(library: Library, ctx: Context) -> None:
     assert library.refresh() == 4
     with ctx.db.session() as session:  # as another replica would: id 10 commits first

@@ -9,12 +9,14 @@ from scipy import sparse
 
 from bot.matcher import (
     LEXICAL_WEIGHT,
+    Match,
     MemberVectors,
-    collapse_duplicates,
     lexical_bonus,
     match,
+    match_by_source,
     popularity_bonus,
     source_counts,
+    spread,
 )
 from bot.profiles import liked_vectors
 
@@ -91,6 +93,61 @@ def test_popularity_bonus_is_small_and_only_when_asked() -> None:
     assert up[0].paper == 0 and down[0].paper == 1
 
 
+def test_by_source_ranks_each_row_alone_and_its_union_is_match(monkeypatch) -> None:
+    rng = np.random.default_rng(4)
+    papers = _unit(rng.standard_normal((120, 16)))
+    popularity = popularity_bonus(rng.integers(0, 50, 120).tolist())
+    members = [
+        MemberVectors(
+            _unit(rng.standard_normal((int(rng.integers(1, 5)), 16))),
+            _unit(rng.standard_normal((int(rng.integers(0, 3)), 16))),
+            boost=bool(n % 2),
+            excluded=np.array([3, 9]) if n % 3 else None,
+            lexical=None if n % 4 else lexical_bonus(rng.random((1, 120), dtype=np.float32)),
+        )
+        for n in range(40)
+    ]
+    members = [  # a lexical bonus needs one row per positive
+        m if m.lexical is None or len(m.positives) == 1 else MemberVectors(m.positives, m.negatives)
+        for m in members
+    ]
+    overall = match(papers, members, k=6, popularity=popularity)
+    monkeypatch.setattr("bot.matcher.BLOCK_ELEMENTS", 120 * 7)  # several chunks
+    by_row = match_by_source(papers, members, k=6, popularity=popularity)
+    for member, found, lists in zip(members, overall, by_row, strict=True):
+        assert len(lists) == len(member.positives)
+        for row, picks in enumerate(lists):
+            sims = papers @ member.positives[row]
+            if member.lexical is not None:
+                sims = np.minimum(sims + member.lexical[row], 1.0)
+            scores = sims.copy()
+            if len(member.negatives):
+                scores -= np.maximum((papers @ member.negatives.T).max(axis=1) - 0.5, 0)
+            if member.boost:
+                scores += popularity
+            if member.excluded is not None:
+                scores[member.excluded] = -np.inf
+            top = np.argsort(-scores, kind="stable")[:6]
+            assert [m.paper for m in picks] == top.tolist()
+            assert {m.source for m in picks} == {row}
+            np.testing.assert_allclose([m.score for m in picks], scores[top], atol=1e-5)
+            np.testing.assert_allclose([m.similarity for m in picks], sims[top], atol=1e-5)
+        best = sorted((m for picks in lists for m in picks), key=lambda m: (-m.score, m.paper))
+        seen: set[int] = set()
+        union = [m for m in best if not (m.paper in seen or seen.add(m.paper))][:6]
+        assert [(m.paper, m.source) for m in union] == [(m.paper, m.source) for m in found]
+        np.testing.assert_allclose([m.score for m in union], [m.score for m in found], atol=1e-6)
+
+
+def test_by_source_floors_and_cold_members() -> None:
+    papers = _axes(0, 1, 2)
+    member = MemberVectors(_axes(0, 1), _empty(), excluded=np.array([0]))
+    cold = MemberVectors(_empty(), _empty())
+    lists, nothing = match_by_source(papers, [member, cold], k=3, min_scores=[0.5, 0.5])
+    assert [[m.paper for m in picks] for picks in lists] == [[], [1]]
+    assert nothing == []
+
+
 def test_chunking_gives_the_same_answer(monkeypatch) -> None:
     rng = np.random.default_rng(5)
     papers = _unit(rng.standard_normal((50, 8)))
@@ -108,10 +165,25 @@ def test_chunking_gives_the_same_answer(monkeypatch) -> None:
     )
 
 
-def test_collapse_duplicates_keeps_the_first_of_near_copies() -> None:
+def test_spread_of_one_group_keeps_the_first_of_near_copies() -> None:
     vectors = _unit(np.array([[1, 0, 0], [1, 0.01, 0], [0, 1, 0]], dtype=np.float32))
-    assert collapse_duplicates(vectors) == [0, 2]
-    assert collapse_duplicates(vectors, limit=1) == [0]
+    found = [Match(0, 0.9, 0.9, 0), Match(1, 0.8, 0.8, 0), Match(2, 0.7, 0.7, 0)]
+    assert [m.paper for m in spread([found], vectors, limit=5)] == [0, 2]
+    assert [m.paper for m in spread([found], vectors, limit=1)] == [0]
+
+
+def test_spread_gives_each_group_its_best_then_the_best_of_the_rest() -> None:
+    vectors = np.eye(6, dtype=np.float32)
+    vectors[5] = vectors[4]  # paper 5 is a copy of paper 4
+    a = [Match(0, 0.9, 0.9, 0), Match(1, 0.8, 0.8, 0), Match(2, 0.7, 0.7, 0)]
+    b = [Match(0, 0.5, 0.5, 1), Match(3, 0.4, 0.4, 1)]  # its best is a's best: next one
+    c = [Match(5, 0.3, 0.3, 2)]
+    d = [Match(4, 0.35, 0.35, 3)]  # c's paper is a copy of d's: c is not heard twice
+    picks = spread([a, b, c, d], vectors, limit=4)
+    assert [(m.paper, m.source) for m in picks] == [(0, 0), (1, 0), (3, 1), (4, 3)]
+    two = spread([a, b, c, d], vectors, limit=2)
+    assert [(m.paper, m.source) for m in two] == [(0, 0), (3, 1)]
+    assert spread([[], []], vectors, limit=3) == [] and spread([a], vectors, limit=0) == []
 
 
 def test_source_counts_credit_the_best_vector_only() -> None:

@@ -58,7 +58,7 @@ def test_seeds_by_arxiv_id_url_or_title(ctx, ids) -> None:
     assert members.remove_seed(ctx, T, U, "2").title == CORPUS[1]["title"]
     items = build_member_digest(ctx, T, U).items
     assert [i.paper.title for i in items] == [CORPUS[1]["title"], CORPUS[2]["title"]]
-    assert items[0].reason.startswith(f"like your seed paper *{CORPUS[0]['title']}* (0.")
+    assert items[0].reason.startswith(f"like your seed paper *{CORPUS[0]['title']}*: ")
 
 
 def test_mutes_detect_authors_and_unmute(ctx, ids) -> None:
