@@ -39,5 +39,11 @@ def _register() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from bot.text_index import IndexPackageMissing
+
     _register()
-    app()
+    try:
+        app()
+    except IndexPackageMissing as error:  # a broken install: one line, no traceback
+        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+        raise SystemExit(1) from None

@@ -31,7 +31,15 @@ from sqlmodel import Session, col, func, select
 from bot.db import Database
 from bot.embedder import embedding_key
 from bot.models import Embedding, InboxFile, PaperRow, utcnow
-from bot.paper import REPLACED, Identity, Paper, embedding_text, is_fuller
+from bot.paper import (
+    REPLACED,
+    TITLE_KEY_CHARS,
+    Identity,
+    Paper,
+    embedding_text,
+    is_fuller,
+    normalize_title,
+)
 from bot.store.vectors import existing_keys, insert_vectors
 
 __all__ = [
@@ -44,6 +52,7 @@ __all__ = [
     "find_inbox_file",
     "get_papers",
     "ids_ingested_between",
+    "ids_titled",
     "record_failed_file",
     "rows_after",
     "rows_revised_since",
@@ -98,7 +107,8 @@ class MissingVectors(Exception):
 
 @dataclass(frozen=True)
 class IndexRow:
-    """What the in-memory index needs of a paper: text, date, vector and its model."""
+    """What the search index needs of a paper: text, date, vector and its model, and when
+    a fuller copy last revised its text (None: never)."""
 
     id: int
     title: str
@@ -106,6 +116,7 @@ class IndexRow:
     day: date
     vector: bytes | None
     model: str | None
+    revised_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -373,6 +384,7 @@ def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
             PaperRow.abstract,
             PaperRow.published,
             PaperRow.ingested_at,
+            PaperRow.revised_at,
             Embedding.vector,
             Embedding.model,
         )
@@ -390,8 +402,11 @@ def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
                 published or ingested.date(),
                 vector,
                 model,
+                revised,
             )
-            for pid, title, abstract, published, ingested, vector, model in session.exec(query)
+            for pid, title, abstract, published, ingested, revised, vector, model in session.exec(
+                query
+            )
         ]
 
 
@@ -402,6 +417,17 @@ def get_papers(db: Database, paper_ids: Iterable[int]) -> list[PaperRow]:
         for chunk in _chunks(list(paper_ids)):
             out.extend(session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk))))
     return out
+
+
+def ids_titled(db: Database, title: str) -> list[int]:
+    """The paper whose title is `title` once normalised (`bot.paper.Paper.identity`), as a
+    list of its id, or [] (title keys are unique)."""
+    key = normalize_title(title)[:TITLE_KEY_CHARS]
+    if not key:
+        return []
+    with db.session() as session:
+        found = session.exec(select(PaperRow.id).where(col(PaperRow.title_key) == key)).first()
+    return [int(found)] if found is not None else []
 
 
 def ids_ingested_between(db: Database, start: datetime, end: datetime) -> list[int]:
