@@ -50,11 +50,12 @@ class VectorSnapshot:
         self._nk = require("numkong")
         if writable:
             directory.mkdir(parents=True, exist_ok=True)
-            for name in [*_FILES, "vectors"]:
+        if any(self._rows_on_disk(name) < count for name in [*_FILES, "vectors"]):
+            raise ValueError(f"{directory}: fewer rows on disk than its manifest counts")
+        if writable:
+            for name in [*_FILES, "vectors"]:  # rows past the count: a crash mid-append
                 with open(self._path(name), "ab") as handle:
                     handle.truncate(count * self._row_bytes(name))
-        elif any(self._rows_on_disk(name) < count for name in [*_FILES, "vectors"]):
-            raise ValueError(f"{directory}: fewer rows on disk than its manifest counts")
         self._vectors = os.open(self._path("vectors"), os.O_RDWR if writable else os.O_RDONLY)
         self._count = 0
         self._map(count)
