@@ -245,6 +245,6 @@ def test_a_missing_package_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ImportError(f"No module named {name!r}")
 
     monkeypatch.setattr(bot.text_index.importlib, "import_module", missing)
-    with pytest.raises(IndexPackageMissing, match="needs the (tantivy|numkong) package") as caught:
+    with pytest.raises(IndexPackageMissing, match=r"needs the (tantivy|numkong) package") as caught:
         PaperIndex(4)
     assert "\n" not in str(caught.value)
