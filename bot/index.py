@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -46,6 +47,8 @@ from bot.snapshot import VectorSnapshot
 from bot.text_index import IndexPackageMissing, TextIndex
 
 __all__ = ["Allowed", "IndexPackageMissing", "PaperIndex", "Ranking"]
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1  # the layout of the files; another one is rebuilt
 MANIFEST = "manifest.json"
@@ -126,6 +129,7 @@ class PaperIndex:
             Path(tempfile.mkdtemp(prefix="paperboy-index-")) if directory is None else directory
         )
         self._lock: int | None = None
+        self._warned = False  # about a folder this process cannot write
         self._manifest: dict[str, Any] = {}
         self._snapshot: VectorSnapshot | None = None
         self._text: TextIndex | None = None
@@ -150,7 +154,14 @@ class PaperIndex:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError:
+        except OSError as error:
+            if not self._warned:
+                log.warning(
+                    "cannot write the search index at %s (%s): reading it only",
+                    self.directory,
+                    error,
+                )
+                self._warned = True
             return False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

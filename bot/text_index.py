@@ -19,7 +19,6 @@ million papers, and PostgreSQL's ranking has no IDF.
 from __future__ import annotations
 
 import importlib
-import shutil
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -116,10 +115,6 @@ class TextIndex:
         )
         self._writer.delete_documents_by_query(others)
 
-    def clear(self) -> None:
-        """Delete every paper (as of the next `commit`)."""
-        self._writer.delete_all_documents()
-
     def commit(self) -> None:
         """Make what was added and deleted durable and searchable (here; others `reload`)."""
         self._writer.commit()
@@ -176,8 +171,3 @@ class TextIndex:
     def close(self) -> None:
         """Let go of the writer (and tantivy's lock on the directory)."""
         self._writer = None
-
-    @staticmethod
-    def remove(path: Path) -> None:
-        """Delete an index directory (a process still reading it keeps its open files)."""
-        shutil.rmtree(path, ignore_errors=True)

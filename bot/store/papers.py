@@ -25,7 +25,7 @@ from operator import attrgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, or_
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from bot.db import Database
@@ -364,19 +364,25 @@ def _upsert_file(session: Session, record: InboxRecord, **values: object) -> Non
 def rows_after(
     db: Database, watermark: int, *, also_ids: Sequence[int] = (), limit: int = 5000
 ) -> list[IndexRow]:
-    """Papers with id > `watermark` or in `also_ids` (lower ids not seen yet, whose
-    transactions may commit late; at most 500), by id, with their stored vectors (None
-    when a paper has none)."""
-    where = or_(col(PaperRow.id) > watermark, col(PaperRow.id).in_(list(also_ids)[:_CHUNK]))
-    return _index_rows(db, where, limit)
+    """Papers with id > `watermark` (at most `limit`) or in `also_ids` (lower ids not seen
+    yet, whose transactions may commit late; at most 500), by id, with their stored vectors
+    (None when a paper has none). Two primary-key lookups: with an `OR`, SQLite would scan
+    the whole table."""
+    rows = _index_rows(db, col(PaperRow.id) > watermark, col(PaperRow.id), limit)
+    if also_ids:
+        late = col(PaperRow.id).in_(list(also_ids)[:_CHUNK])
+        rows += _index_rows(db, late, col(PaperRow.id), _CHUNK)
+    return sorted({row.id: row for row in rows}.values(), key=attrgetter("id"))
 
 
 def rows_revised_since(db: Database, since: datetime, *, limit: int = 5000) -> list[IndexRow]:
-    """Papers whose text a fuller copy replaced at or after `since` (naive UTC), by id."""
-    return _index_rows(db, col(PaperRow.revised_at) >= since, limit)
+    """Papers whose text a fuller copy replaced at or after `since` (naive UTC), oldest
+    revision first (the order of `revised_at`'s index, which the query walks)."""
+    order = (col(PaperRow.revised_at), col(PaperRow.id))
+    return _index_rows(db, col(PaperRow.revised_at) >= since, order, limit)
 
 
-def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
+def _index_rows(db: Database, where: Any, order: Any, limit: int) -> list[IndexRow]:
     query = (
         select(
             PaperRow.id,
@@ -390,7 +396,7 @@ def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
         )
         .join(Embedding, col(Embedding.key) == col(PaperRow.embedding_key), isouter=True)
         .where(where)
-        .order_by(col(PaperRow.id))
+        .order_by(*(order if isinstance(order, tuple) else (order,)))
         .limit(limit)
     )
     with db.session() as session:

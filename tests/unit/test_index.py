@@ -248,3 +248,15 @@ def test_a_missing_package_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(IndexPackageMissing, match=r"needs the (tantivy|numkong) package") as caught:
         PaperIndex(4)
     assert "\n" not in str(caught.value)
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_index_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    index = PaperIndex(4, tmp_path / "a-file" / "index", model="m")
+    assert not index.writable and len(index) == 0
+    index.add([1], np.eye(1, 4, dtype=np.float32), ["held in memory"], [1])
+    assert index.lexical_top("memory", 3)[0].tolist() == [1]
+    assert index.sync() is False
+    assert "cannot write the search index" in caplog.text
