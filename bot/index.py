@@ -67,32 +67,61 @@ class Allowed:
 
 class _Overlay:
     """Papers held in memory beside the files: what a reader process has read from the
-    database past the manifest, until the writer's files catch up."""
+    database past the manifest, until the writer's files catch up (usually a few; all of
+    them while a first build runs elsewhere, so rows grow by doubling)."""
 
     def __init__(self, dim: int) -> None:
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.days = np.zeros(0, dtype=np.int32)
-        self.rows = np.zeros((0, dim), dtype=np.float32)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._days = np.zeros(0, dtype=np.int32)
+        self._rows = np.zeros((0, dim), dtype=np.float32)
+        self._count = 0
+        self._where: dict[int, int] = {}
         self.lexical = LexicalIndex()
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._count
 
-    def add(self, ids: Sequence[int], rows: np.ndarray, texts: Sequence[str], days: Sequence[int]):
-        self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
-        self.days = np.concatenate([self.days, np.asarray(days, dtype=np.int32)])
-        self.rows = np.concatenate([self.rows, rows])
+    @property
+    def ids(self) -> np.ndarray:
+        return self._ids[: self._count]
+
+    @property
+    def days(self) -> np.ndarray:
+        return self._days[: self._count]
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self._rows[: self._count]
+
+    def add(
+        self, ids: Sequence[int], rows: np.ndarray, texts: Sequence[str], days: Sequence[int]
+    ) -> None:
+        end = self._count + len(ids)
+        if end > len(self._ids):
+            capacity = max(end, 2 * len(self._ids), 256)
+            self._ids = np.resize(self._ids, capacity)
+            self._days = np.resize(self._days, capacity)
+            grown = np.zeros((capacity, self._rows.shape[1]), dtype=np.float32)
+            grown[: self._count] = self.rows
+            self._rows = grown
+        self._ids[self._count : end] = ids
+        self._days[self._count : end] = days
+        self._rows[self._count : end] = rows
+        self._where.update((int(i), self._count + n) for n, i in enumerate(ids))
+        self._count = end
         self.lexical.add(texts)
+
+    def replace(self, position: int, row: np.ndarray) -> None:
+        self._rows[position] = row
 
     def positions(self, paper_ids: Iterable[int]) -> np.ndarray:
         """Each paper's row here, or -1."""
-        where = {int(i): n for n, i in enumerate(self.ids.tolist())}
+        where = self._where
         return np.array([where.get(int(i), -1) for i in paper_ids], dtype=np.int64)
 
     def mask(self, allowed: Allowed | None) -> np.ndarray | None:
-        return _mask(
-            self.ids, self.days, self.positions(allowed.exclude) if allowed else None, allowed
-        )
+        excluded = self.positions(allowed.exclude) if allowed else None
+        return _mask(self.ids, self.days, excluded, allowed)
 
 
 def _mask(
@@ -356,7 +385,7 @@ class PaperIndex:
         rows = _unit_rows(vectors, len(ids), self.dim)
         in_overlay = self._overlay.positions(ids)
         for n in np.flatnonzero(in_overlay >= 0):
-            self._overlay.rows[in_overlay[n]] = rows[n]
+            self._overlay.replace(int(in_overlay[n]), rows[n])
         if not self.writable or self._snapshot is None or self._text is None:
             return
         positions = self._snapshot.positions(ids)

@@ -252,6 +252,13 @@ class Library:
     def __len__(self) -> int:
         return len(self.index)
 
+    def warm(self) -> None:
+        """Open the index and read its vectors' pages once (a scan), so that the first
+        search after a start does not wait for the disk."""
+        with self._lock:
+            index = self.index
+            index.dense(np.zeros(index.dim, dtype=np.float32), 1)
+
     def close(self) -> None:
         """Let go of the index's files (another process may then write them)."""
         with self._lock:

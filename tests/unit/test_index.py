@@ -260,3 +260,17 @@ def test_a_folder_that_cannot_be_written_leaves_the_index_in_memory(
     assert index.lexical_top("memory", 3)[0].tolist() == [1]
     assert index.sync() is False
     assert "cannot write the search index" in caplog.text
+
+
+def test_a_reader_holds_many_papers_in_memory_while_the_files_lag(folder: Path) -> None:
+    rng = np.random.default_rng(9)
+    vectors = _unit(rng, 1000)
+    writer = PaperIndex(16, folder, model="m")  # still building: nothing published yet
+    reader = PaperIndex(16, folder, model="m")
+    for start in range(0, 1000, 300):
+        ids = list(range(start + 1, min(start + 300, 1000) + 1))
+        _add(reader, ids, vectors[start : start + 300])
+    assert len(reader) == 1000 and len(writer) == 0
+    assert reader.dense(vectors[777], 1)[0].tolist() == [778]
+    np.testing.assert_allclose(reader.vectors([1000, 1]), vectors[[999, 0]], atol=1e-6)
+    assert reader.lexical_top("number 512", 3, reader.allow(exclude_ids=[1]))[0][0] == 512

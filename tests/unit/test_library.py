@@ -337,3 +337,9 @@ def test_a_writer_killed_before_its_manifest_leaves_a_usable_index(
         assert sorted(h.paper.id for h in ctx.library.search("tides", limit=10)) == ids and ids
     finally:
         ctx.db.dispose()
+
+
+def test_warm_opens_the_index_and_reads_it_once(library: Library, embedder: FakeEmbedder) -> None:
+    encoded = len(embedder.encoded_texts)
+    library.warm()
+    assert len(library) == 4 and len(embedder.encoded_texts) == encoded  # no query embedded
