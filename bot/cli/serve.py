@@ -172,9 +172,8 @@ async def _follow_library(ctx: Context) -> None:
 
 async def _warm_up(ctx: Context) -> None:
     """Load the model and open the paper index (its pages read once) now rather than in the
-    first member's search, then
-    freeze the heap (`gc.freeze`): every later full collection would otherwise walk the
-    model's objects, pausing the event loop on some ack."""
+    first member's search, then freeze the heap (`gc.freeze`): every later full collection
+    would otherwise walk the model's objects, pausing the event loop on some ack."""
     try:
         await _discardable(ctx.embedder.encode, ["warm up"])
         await _discardable(ctx.library.warm)
