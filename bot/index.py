@@ -160,6 +160,7 @@ class PaperIndex:
         self._lock: int | None = None
         self._warned = False  # about a folder this process cannot write
         self._manifest: dict[str, Any] = {}
+        self._rejected = ""  # a generation this reader was told not to use (`reset`)
         self._snapshot: VectorSnapshot | None = None
         self._text: TextIndex | None = None
         self._overlay = _Overlay(dim)
@@ -212,7 +213,8 @@ class PaperIndex:
             int(manifest["count"]), int(manifest["terms"]), str(manifest["generation"])
         except (OSError, ValueError, KeyError, TypeError):
             return {}
-        return manifest if fits and isinstance(manifest.get("meta"), dict) else {}
+        usable = fits and manifest["generation"] != self._rejected
+        return manifest if usable and isinstance(manifest.get("meta"), dict) else {}
 
     def _open(self) -> None:
         """Take the lock if it is free, then map what the manifest describes."""
@@ -314,6 +316,7 @@ class PaperIndex:
             self._detach()
             self._attach(self._new_generation(), writable=True)
         else:
+            self._rejected = str(self._manifest.get("generation", ""))
             self._detach()
 
     def publish(self, meta: Mapping[str, Any]) -> None:

@@ -274,3 +274,18 @@ def test_a_reader_holds_many_papers_in_memory_while_the_files_lag(folder: Path) 
     assert reader.dense(vectors[777], 1)[0].tolist() == [778]
     np.testing.assert_allclose(reader.vectors([1000, 1]), vectors[[999, 0]], atol=1e-6)
     assert reader.lexical_top("number 512", 3, reader.allow(exclude_ids=[1]))[0][0] == 512
+
+
+def test_a_reader_told_to_reset_ignores_those_files_until_new_ones(folder: Path) -> None:
+    rows = np.eye(2, 4, dtype=np.float32)
+    writer = PaperIndex(4, folder, model="m")
+    writer.add([1], rows[:1], ["from another database"], [1])
+    writer.publish({"anchor": [1, "x"]})
+    reader = PaperIndex(4, folder, model="m")
+    assert len(reader) == 1
+    reader.reset()
+    assert len(reader) == 0 and reader.meta == {} and reader.sync() is False
+    writer.reset()
+    writer.add([2], rows[1:], ["rebuilt"], [1])
+    writer.publish({})
+    assert reader.sync() is True and len(reader) == 1 and 2 in reader and 1 not in reader
