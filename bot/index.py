@@ -154,9 +154,9 @@ class PaperIndex:
         self.dim = dim
         self.model = model
         self._private = directory is None
-        self.directory = (
+        self.directory = (  # absolute: a later chdir must not move it
             Path(tempfile.mkdtemp(prefix="paperboy-index-")) if directory is None else directory
-        )
+        ).absolute()
         self._lock: int | None = None
         self._warned = False  # about a folder this process cannot write
         self._manifest: dict[str, Any] = {}

@@ -289,3 +289,14 @@ def test_a_reader_told_to_reset_ignores_those_files_until_new_ones(folder: Path)
     writer.add([2], rows[1:], ["rebuilt"], [1])
     writer.publish({})
     assert reader.sync() is True and len(reader) == 1 and 2 in reader and 1 not in reader
+
+
+def test_a_relative_folder_stays_where_it_was_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    index = PaperIndex(4, Path("data") / "index", model="m")
+    monkeypatch.chdir(tmp_path.parent)
+    index.add([1], np.eye(1, 4, dtype=np.float32), ["still here"], [1])
+    index.publish({})
+    assert (tmp_path / "data" / "index" / MANIFEST).exists() and index.writable
