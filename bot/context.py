@@ -55,16 +55,15 @@ def build_context(
 
 
 def index_dir(settings: Settings) -> Path | None:
-    """Where the search index lives: `INDEX_DIR`, else one folder per database (beside a
-    SQLite file; under data/index/ for PostgreSQL), or None (a temporary folder) for an
-    in-memory SQLite database."""
+    """Where the search index lives, as an absolute path (the working directory when the
+    context is built): `INDEX_DIR`, else one folder per database (beside a SQLite file;
+    under data/index/ for PostgreSQL), or None (a temporary folder) for an in-memory SQLite
+    database."""
     if settings.index_dir is not None:
-        return settings.index_dir
+        return settings.index_dir.absolute()
     url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        return (
-            Path(url.database).with_suffix(".index")
-            if url.database not in (None, "", ":memory:")
-            else None
-        )
-    return Path("data") / "index" / (url.database or "default")
+    if url.get_backend_name() != "sqlite":
+        return (Path("data") / "index" / (url.database or "default")).absolute()
+    if url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).with_suffix(".index").absolute()
