@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from bench.bench_retrieval_quality import SEEDS, _known_items, _scores, abstract_index
+from bench.bench_retrieval_quality import SEEDS, _scores, abstract_index, known_items
 from bench.common import Figure, Report, timed
 from bot.embedder import SentenceTransformerEmbedder
 from bot.sources import parse_file
@@ -25,7 +25,7 @@ CACHE = Path(__file__).resolve().parent / ".cache" / "models"
 
 def _dense_mrr(embedder: SentenceTransformerEmbedder) -> tuple[float, float]:
     """Dense title → abstract MRR and R@1 on the seeds with this embedder."""
-    papers = _known_items()
+    papers = known_items()
     index, titles = abstract_index(embedder, papers)
     return _scores([index.dense(titles[i], len(papers)) for i in range(len(papers))])
 

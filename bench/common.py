@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Figure", "Report", "percentiles", "timed"]
+__all__ = ["Figure", "Report", "evict", "mapped_bytes", "percentiles", "rss_split", "timed"]
 
 
 @dataclass
@@ -73,3 +75,42 @@ def timed() -> Iterator[Callable[[], float]]:
     """`with timed() as elapsed: ...; elapsed()` gives seconds since the block began."""
     start = time.perf_counter()
     yield lambda: time.perf_counter() - start
+
+
+def rss_split() -> dict[str, int]:
+    """This process's resident memory in bytes: `anon` (its own) and `file` (pages of
+    mapped files, shared with the page cache) (Linux)."""
+    out = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, rest = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                out[key[3:].lower()] = int(rest.split()[0]) * 1024
+    return out
+
+
+def mapped_bytes(folder: Path) -> int:
+    """Resident bytes of this process's mappings of files under `folder` (Linux smaps)."""
+    total, inside = 0, False
+    prefix = str(folder.resolve())
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            first = line.split(maxsplit=6)
+            if len(first) >= 5 and "-" in first[0] and ":" in first[3]:  # a mapping header
+                inside = len(first) == 6 and first[5].startswith(prefix)
+            elif inside and line.startswith("Rss:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def evict(paths: Iterable[Path]) -> None:
+    """Drop the files' pages from the page cache (`posix_fadvise` DONTNEED: works per file,
+    unprivileged, for pages no process maps), so the next read comes from disk."""
+    for path in paths:
+        if not path.is_file():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)

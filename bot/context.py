@@ -7,13 +7,16 @@ hold one `Context`. Tests build one with an in-memory database and a `FakeEmbedd
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot.db import Database
 from bot.embedder import Embedder, SentenceTransformerEmbedder
 from bot.library import Library
 from bot.settings import Settings
 
-__all__ = ["Context", "build_context"]
+__all__ = ["Context", "build_context", "index_dir"]
 
 
 @dataclass
@@ -45,5 +48,22 @@ def build_context(
         backend=settings.embedding_backend,
         onnx_dir=settings.embedding_onnx_dir,
     )
-    library = Library(db, embedder, sync_seconds=settings.index_sync_seconds)
+    library = Library(
+        db, embedder, sync_seconds=settings.index_sync_seconds, index_dir=index_dir(settings)
+    )
     return Context(settings=settings, db=db, embedder=embedder, library=library)
+
+
+def index_dir(settings: Settings) -> Path | None:
+    """Where the search index lives, as an absolute path (the working directory when the
+    context is built): `INDEX_DIR`, else one folder per database (beside a SQLite file;
+    under data/index/ for PostgreSQL), or None (a temporary folder) for an in-memory SQLite
+    database."""
+    if settings.index_dir is not None:
+        return settings.index_dir.absolute()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        return (Path("data") / "index" / (url.database or "default")).absolute()
+    if url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).with_suffix(".index").absolute()

@@ -189,10 +189,13 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, progress)
 
     def _encode(self, texts: Sequence[str], progress: ProgressCallback | None) -> np.ndarray:
+        """Encode in chunks (for `progress`), longest texts first across all of them, as
+        one `model.encode` call would sort them: batches of like length pad the least."""
+        order = sorted(range(len(texts)), key=lambda n: -len(texts[n]))
         chunks = []
         step = self._batch_size * 4
         for start in range(0, len(texts), step):
-            batch = list(texts[start : start + step])
+            batch = [texts[n] for n in order[start : start + step]]
             if self._backend == "onnx":
                 chunks.append(self.onnx_model.encode(batch, batch_size=self._batch_size))
             else:
@@ -207,7 +210,9 @@ class SentenceTransformerEmbedder:
                 )
             if progress:
                 progress(len(batch))
-        return np.vstack(chunks)
+        out = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)
+        out[order] = np.vstack(chunks)
+        return out
 
 
 _FEW = 4

@@ -1,9 +1,14 @@
-"""BM25 over paper texts, with cheap incremental adds: the lexical half of hybrid search.
+"""paperboy's terms (`tokenize`) and BM25 over a few documents held in memory.
 
-An inverted index of compact `array` postings (document position, term frequency) that
-grows one document at a time; a query touches only the postings of its own terms. The
-tokenizer keeps acronyms and names whole ("RevCol", "MoIE", "Re^2TAL") and also indexes
-the parts of joined names, so either spelling matches.
+The tokenizer keeps acronyms and names whole ("RevCol", "MoIE", "Re^2TAL") and also indexes
+the parts of joined names, so either spelling matches; every lexical engine of paperboy is
+fed these terms (the library's own is `bot.text_index`, tantivy over the same terms and the
+same BM25). `LexicalIndex` is an inverted index of compact `array` postings (document
+position, term frequency) that grows one document at a time, for the texts a process holds
+beside the on-disk index: papers stored since the index last caught up, a digest window's
+papers scored against interest lines. Its scores can take their IDF and average length from
+a larger corpus (`CorpusStats`), so that a paper scores the same against the whole library
+whichever engine holds it.
 """
 
 from __future__ import annotations
@@ -13,12 +18,16 @@ import re
 import unicodedata
 from array import array
 from collections import ChainMap, Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 
-__all__ = ["LexicalIndex", "tokenize"]
+__all__ = ["K1", "B", "CorpusStats", "LexicalIndex", "idf", "par_score", "query_terms", "tokenize"]
+
+K1 = 1.2  # BM25 term-frequency saturation (tantivy's, Lucene's)
+B = 0.75  # BM25 length normalisation
 
 _TOKEN = re.compile(r"\w+(?:[\^\-+.']\w+)*")
 _ASCII_TOKEN = re.compile(_TOKEN.pattern, re.ASCII)
@@ -99,10 +108,46 @@ def tokenize(text: str) -> list[str]:
     return list(chain.from_iterable(map(_terms_lookup(chunks), chunks)))
 
 
+def query_terms(query: str) -> list[str]:
+    """The distinct terms of a query, in order of first appearance."""
+    return list(dict.fromkeys(tokenize(query)))
+
+
+def idf(documents: int, doc_freq: int) -> float:
+    """BM25's inverse document frequency (Lucene's and tantivy's): never negative."""
+    return math.log(1.0 + (documents - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """What BM25 takes from the corpus as a whole: its size, its documents' average
+    length in terms, and each term's document frequency."""
+
+    documents: int
+    average_length: float
+    doc_freq: Callable[[str], int]
+
+    def plus(self, other: CorpusStats) -> CorpusStats:
+        """The statistics of both corpora together (disjoint documents)."""
+        documents = self.documents + other.documents
+        length = self.average_length * self.documents + other.average_length * other.documents
+        return CorpusStats(
+            documents,
+            length / documents if documents else 0.0,
+            lambda term: self.doc_freq(term) + other.doc_freq(term),
+        )
+
+
+def par_score(terms: Collection[str], corpus: CorpusStats) -> float:
+    """What a document of average length holding each of `terms` once scores: the sum of
+    their IDFs (a term no document has weighs the most). Coverage is BM25 divided by it."""
+    return sum(idf(corpus.documents, corpus.doc_freq(term)) for term in terms)
+
+
 class LexicalIndex:
     """Okapi BM25 over documents numbered 0, 1, 2, … in the order they were added."""
 
-    def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, *, k1: float = K1, b: float = B) -> None:
         self.k1 = k1
         self.b = b
         self._postings: dict[str, tuple[array, array]] = {}
@@ -127,23 +172,35 @@ class LexicalIndex:
             lengths.append(len(terms))
             self._total_length += len(terms)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for `query` (zero where no term matches): float32, one
-        per document position."""
+    def corpus(self) -> CorpusStats:
+        """This index's own statistics."""
+        n = len(self._lengths)
+        postings = self._postings
+        return CorpusStats(
+            n,
+            self._total_length / n if n else 0.0,
+            lambda term: len(postings[term][0]) if term in postings else 0,
+        )
+
+    def scores(self, query: str, *, corpus: CorpusStats | None = None) -> np.ndarray:
+        """BM25 score of every document for `query` (zero where no term matches): float32,
+        one per document position. IDF and average length come from `corpus` when given
+        (a larger corpus these documents belong to), else from this index."""
         n = len(self._lengths)
         out = np.zeros(n, dtype=np.float32)
         if not n:
             return out
+        stats = corpus or self.corpus()
         lengths = np.frombuffer(self._lengths, dtype=np.uint32).astype(np.float32)
-        norm = self.k1 * (1.0 - self.b + self.b * lengths / (self._total_length / n or 1.0))
+        norm = self.k1 * (1.0 - self.b + self.b * lengths / (stats.average_length or 1.0))
         for term in set(tokenize(query)):
             entry = self._postings.get(term)
             if entry is None:
                 continue
             docs = np.frombuffer(entry[0], dtype=np.uint32).astype(np.intp)
             tf = np.frombuffer(entry[1], dtype=np.uint16).astype(np.float32)
-            idf = math.log(1.0 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
-            out[docs] += idf * tf * (self.k1 + 1.0) / (tf + norm[docs])
+            weight = idf(stats.documents, max(stats.doc_freq(term), len(docs)))
+            out[docs] += weight * tf * (self.k1 + 1.0) / (tf + norm[docs])
         return out
 
     def nbytes(self) -> int:
@@ -154,21 +211,17 @@ class LexicalIndex:
         )
         return postings + self._lengths.itemsize * len(self._lengths)
 
-    def coverage(self, query: str) -> np.ndarray:
-        """BM25 of every document for `query`, as a fraction of its par score.
+    def coverage(self, query: str, *, corpus: CorpusStats | None = None) -> np.ndarray:
+        """BM25 of every document for `query`, as a fraction of its par score (`par_score`).
 
-        Par is what a document of average length holding each query term once would score:
-        the sum of the terms' IDFs (a term no document has gets the largest IDF). So 1.0
-        reads "every word of the query, rare names weighing most"; repeats can push it
-        above 1 (to at most k1 + 1). Used by the matcher's lexical bonus for interest lines.
-        Float32, one value per document position; zeros for an empty query.
+        1.0 reads "every word of the query, rare names weighing most"; repeats can push it
+        above 1 (to at most k1 + 1). Hybrid search fuses it (`bot.fusion`) and the matcher's
+        lexical bonus for interest lines squashes it. Float32, one value per document
+        position; zeros for an empty query. `corpus` as for `scores`.
         """
         n = len(self._lengths)
         terms = set(tokenize(query))
         if not n or not terms:
             return np.zeros(n, dtype=np.float32)
-        par = sum(
-            math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            for df in (len(self._postings[t][0]) if t in self._postings else 0 for t in terms)
-        )
-        return self.scores(query) / np.float32(par)
+        stats = corpus or self.corpus()
+        return self.scores(query, corpus=stats) / np.float32(par_score(terms, stats))

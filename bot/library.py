@@ -1,11 +1,14 @@
-"""Library: the in-memory `PaperIndex` kept in step with the database, and search over it.
+"""Library: the search index kept in step with the database, and search over it.
 
-Every process holds one Library (in its `Context`). It loads lazily: nothing is read and no
-model is loaded until the first search or lookup. `refresh()` pulls papers past a watermark
-(the highest paper id indexed), so replicas that ingest elsewhere are picked up by a cheap
-poll; ids skipped below the watermark are polled for a while too, since on PostgreSQL a
-transaction holding a lower id may commit after a higher one. Queries reach the database
-only as bound parameters; search itself runs in memory.
+Every process holds one Library (in its `Context`). It opens lazily: nothing is read and no
+model is loaded until the first search or lookup. The index (`bot.index.PaperIndex`) lives
+in files beside the database, so opening it is a matter of milliseconds, not a rebuild;
+`refresh()` tops it up from a watermark (the highest paper id indexed), so papers another
+replica ingested are picked up by a cheap poll; ids skipped below the watermark are polled
+for a while too, since on PostgreSQL a transaction holding a lower id may commit after a
+higher one. That sync state is saved in the index's manifest with the rows it describes,
+and the index remembers one paper (`anchor`) to check, on opening, that its files were built
+from this database. Queries reach the database only as bound parameters.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from bot.db import Database
 from bot.embedder import Embedder, embedding_key
 from bot.index import PaperIndex
+from bot.lexical import LexicalIndex
 from bot.models import PaperRow, utcnow
-from bot.paper import normalize_title, paper_url
+from bot.paper import embedding_text, normalize_title, paper_url
 from bot.store import papers as paper_store
 from bot.store import vectors as vector_store
 
@@ -32,6 +38,8 @@ __all__ = ["EmptyQueryError", "Library", "PaperView", "SearchHit"]
 
 GAP_SECONDS = 600.0  # how long an id skipped by the watermark is polled for
 MAX_GAPS = 500
+PUBLISH_ROWS = 100_000  # a long first build saves its progress this often
+WINDOWS = 2  # digest windows whose texts are held for `lexical_coverage`
 TEXT_CACHE_SIZE = 20_000  # vectors of texts (interests, summary sentences) kept in memory
 
 
@@ -89,60 +97,122 @@ class EmptyQueryError(ValueError):
 
 
 class Library:
-    """The papers of the database as an in-memory hybrid index; thread-safe."""
+    """The papers of the database as a hybrid index; thread-safe.
 
-    def __init__(self, db: Database, embedder: Embedder, *, sync_seconds: float = 30.0) -> None:
+    `index_dir` is where the index's files live (one folder per database; None: a private
+    temporary folder, rebuilt by each process, for an in-memory database)."""
+
+    def __init__(
+        self,
+        db: Database,
+        embedder: Embedder,
+        *,
+        sync_seconds: float = 30.0,
+        index_dir: Path | None = None,
+    ) -> None:
         self.db = db
         self.embedder = embedder
         self.sync_seconds = sync_seconds
+        self.index_dir = index_dir
         self._lock = threading.RLock()
         self._index: PaperIndex | None = None
         self._watermark = 0
-        self._gaps: dict[int, float] = {}  # id below the watermark → give up at (monotonic)
+        self._anchor: tuple[int, str] | None = None  # the highest id indexed, and its title
+        self._gaps: dict[int, float] = {}  # id below the watermark → give up at (epoch s)
         self._synced_at = 0.0
         self._revisions_from = datetime.min  # texts revised since then are re-read
+        self._revised: dict[int, datetime] = {}  # revisions applied: paper id → revised_at
+        self._windows: OrderedDict[tuple[int, ...], LexicalIndex] = OrderedDict()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # by embedding key
 
     def refresh(self) -> int:
-        """Index the papers stored since the last refresh (by this or another process);
-        returns how many were added."""
+        """Bring the index up to date with the database (papers stored since the last
+        refresh, by this or another process, and revised texts); returns how many papers
+        this process's index gained (on first use: every paper)."""
         with self._lock:
-            added, now = 0, time.monotonic()
+            before = 0 if self._index is None else len(self._index)
+            index = self._open()
+            unpublished, now = 0, time.time()
             self._gaps = {i: until for i, until in self._gaps.items() if until > now}
             while rows := paper_store.rows_after(
                 self.db, self._watermark, also_ids=sorted(self._gaps)
             ):
-                self._note_gaps([r.id for r in rows], until=now + GAP_SECONDS)
-                self._add(rows)
-                added += len(rows)
-            self._apply_revisions()
-            self._synced_at = now
-            return added
+                self._note_gaps(rows, until=now + GAP_SECONDS)
+                unpublished += self._add(index, rows)
+                if unpublished >= PUBLISH_ROWS:
+                    index.publish(self._meta())
+                    unpublished = 0
+            if self._apply_revisions(index) or unpublished:
+                index.publish(self._meta())
+            self._synced_at = time.monotonic()
+            return len(index) - before
 
-    def _apply_revisions(self) -> None:
-        """Replace the vectors of papers whose truncated abstract a fuller copy replaced
-        since the last look (again within `GAP_SECONDS`: a revision may commit late)."""
+    def _open(self) -> PaperIndex:
+        """The index, opened on first use; adopts the sync state of the files when they
+        changed under this process (`PaperIndex.sync`), or starts over if they were built
+        from another database."""
         if self._index is None:
-            return
+            self._index = PaperIndex(self.embedder.dim, self.index_dir, model=self.embedder.name)
+            self._adopt(self._index)
+        elif self._index.sync():
+            self._adopt(self._index)
+        return self._index
+
+    def _adopt(self, index: PaperIndex) -> None:
+        meta = index.meta
+        anchor = meta.get("anchor")
+        if anchor and not self._holds_anchor(int(anchor[0]), str(anchor[1])):
+            index.reset()
+            meta = {}
+        self._watermark = int(meta.get("watermark", 0))
+        self._anchor = (int(anchor[0]), str(anchor[1])) if meta.get("anchor") else None
+        self._gaps = {int(i): float(until) for i, until in meta.get("gaps", {}).items()}
+        since = meta.get("revisions_from")
+        self._revisions_from = datetime.fromisoformat(since) if since else datetime.min
+        self._windows.clear()
+
+    def _holds_anchor(self, paper_id: int, title: str) -> bool:
+        """Whether the database has this paper: the index was built from it."""
+        return [row.title for row in paper_store.get_papers(self.db, [paper_id])] == [title]
+
+    def _meta(self) -> dict[str, Any]:
+        """The sync state saved with the index's files."""
+        return {
+            "watermark": self._watermark,
+            "anchor": list(self._anchor) if self._anchor else None,
+            "gaps": {str(i): until for i, until in self._gaps.items()},
+            "revisions_from": self._revisions_from.isoformat(),
+        }
+
+    def _apply_revisions(self, index: PaperIndex) -> bool:
+        """Replace the vectors and texts of papers whose truncated abstract a fuller copy
+        replaced since the last look (again within `GAP_SECONDS`: a revision may commit
+        late); True if any was new here."""
         started = utcnow()
         rows = paper_store.rows_revised_since(self.db, self._revisions_from)
-        known = [r for r in rows if r.id in self._index]
+        fresh = [r for r in rows if self._revised.get(r.id) != r.revised_at]
+        known = [
+            r for r, held in zip(fresh, index.holds([r.id for r in fresh]), strict=True) if held
+        ]
         if known:
-            self._index.replace_vectors([r.id for r in known], self._vectors_of(known))
+            index.replace([r.id for r in known], self._vectors_of(known), [r.text for r in known])
+        self._revised = {r.id: r.revised_at for r in rows if r.revised_at is not None}
         self._revisions_from = started - timedelta(seconds=GAP_SECONDS)
+        return bool(known)
 
-    def _note_gaps(self, ids: list[int], *, until: float) -> None:
+    def _note_gaps(self, rows: Sequence[paper_store.IndexRow], *, until: float) -> None:
         """Advance the watermark; remember skipped ids, whose transactions may commit late."""
+        ids = [r.id for r in rows]
         for paper_id in ids:
             self._gaps.pop(paper_id, None)
-        top = max(ids)
-        if top <= self._watermark:
+        top = max(rows, key=lambda r: r.id)
+        if top.id <= self._watermark:
             return
-        skipped = set(range(self._watermark + 1, top + 1)).difference(ids)
+        skipped = set(range(self._watermark + 1, top.id + 1)).difference(ids)
         if len(skipped) <= MAX_GAPS:
             self._gaps.update(dict.fromkeys(skipped, until))
-        self._watermark = top
+        self._watermark, self._anchor = top.id, (top.id, top.title)
 
     def _vectors_of(self, rows: Sequence[paper_store.IndexRow]) -> np.ndarray:
         """The rows' stored vectors; texts stored without one for this model are embedded."""
@@ -156,30 +226,45 @@ class Library:
             ]
         )
 
-    def _add(self, rows: Sequence[paper_store.IndexRow]) -> None:
-        vectors = self._vectors_of(rows)
-        if self._index is None:
-            self._index = PaperIndex(vectors.shape[1])
-        self._index.add(
-            [r.id for r in rows],
-            vectors,
-            [r.text for r in rows],
-            [r.title for r in rows],
-            [r.day.toordinal() for r in rows],
-        )
+    def _add(self, index: PaperIndex, rows: Sequence[paper_store.IndexRow]) -> int:
+        """Index the rows not held yet; returns how many."""
+        new = [
+            r for r, held in zip(rows, index.holds([r.id for r in rows]), strict=True) if not held
+        ]
+        if new:
+            index.add(
+                [r.id for r in new],
+                self._vectors_of(new),
+                [r.text for r in new],
+                [r.day.toordinal() for r in new],
+            )
+        return len(new)
 
     @property
     def index(self) -> PaperIndex:
-        """The index, loaded on first use and re-synced every `sync_seconds`."""
+        """The index, opened on first use and re-synced every `sync_seconds`."""
         with self._lock:
             if self._index is None or time.monotonic() - self._synced_at > self.sync_seconds:
                 self.refresh()
-            if self._index is None:
-                self._index = PaperIndex(self.embedder.dim)
+            assert self._index is not None
             return self._index
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def warm(self) -> None:
+        """Open the index and read its vectors' pages once (a scan), so that the first
+        search after a start does not wait for the disk."""
+        with self._lock:
+            index = self.index
+            index.dense(np.zeros(index.dim, dtype=np.float32), 1)
+
+    def close(self) -> None:
+        """Let go of the index's files (another process may then write them)."""
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
 
     def search(
         self,
@@ -200,12 +285,13 @@ class Library:
         if not normalize_title(query or ""):
             raise EmptyQueryError("Search needs at least one word, e.g. `diffusion transformers`.")
         vector = self._query_vector(query)
+        titled = paper_store.ids_titled(self.db, query)
         with self._lock:
             index = self.index
-            allowed = index.mask(
-                since=since.toordinal() if since else None, exclude_ids=list(exclude_ids)
+            allowed = index.allow(
+                since=since.toordinal() if since else None, exclude_ids=exclude_ids
             )
-            ids, scores = index.hybrid(query, vector, offset + limit, allowed)
+            ids, scores = index.hybrid(query, vector, offset + limit, allowed, first=titled)
         return self._hits(ids[offset:], scores[offset:])
 
     def similar(
@@ -215,7 +301,7 @@ class Library:
         with self._lock:
             index = self.index
             vector = index.vectors([paper_id])[0]
-            allowed = index.mask(exclude_ids=[paper_id, *exclude_ids])
+            allowed = index.allow(exclude_ids=[paper_id, *exclude_ids])
             ids, scores = index.dense(vector, limit, allowed)
         return self._hits(ids, np.clip(scores, 0.0, 1.0))
 
@@ -224,7 +310,7 @@ class Library:
         ids = list(paper_ids)
         with self._lock:
             index = self.index
-            if any(i not in index for i in ids):
+            if not index.holds(ids).all():
                 self.refresh()
             if not ids:
                 return np.zeros((0, index.dim), dtype=np.float32)
@@ -292,17 +378,35 @@ class Library:
         ]
 
     def lexical_coverage(self, texts: Sequence[str], paper_ids: Sequence[int]) -> np.ndarray:
-        """BM25 coverage (`LexicalIndex.coverage`) of each text (e.g. a member's interest
-        lines) against each paper: a (len(texts), len(paper_ids)) float32 array, IDF taken
-        over the whole library; ids not in the index score 0."""
+        """BM25 coverage (`bot.lexical.LexicalIndex.coverage`) of each text (e.g. a member's
+        interest lines) against each paper: a (len(texts), len(paper_ids)) float32 array,
+        IDF taken over the whole library; ids not in the index score 0. The papers' terms
+        are held in memory for the last few sets of ids asked about (a digest round asks
+        about the same window for every member)."""
         out = np.zeros((len(texts), len(paper_ids)), dtype=np.float32)
         if not len(texts) or not len(paper_ids):
             return out
         with self._lock:
             index = self.index
-            found = index.positions(paper_ids)
-            columns = [n for n, position in enumerate(found) if position is not None]
-            positions = [found[n] for n in columns]
+            columns = np.flatnonzero(index.holds(list(paper_ids)))
+            window = self._window(tuple(int(paper_ids[n]) for n in columns))
+            corpus = index.corpus()
             for row, text in enumerate(texts):
-                out[row, columns] = index.lexical.coverage(text)[positions]
+                out[row, columns] = window.coverage(text, corpus=corpus)
         return out
+
+    def _window(self, paper_ids: tuple[int, ...]) -> LexicalIndex:
+        """The papers' texts in a small in-memory index, in the order given (cached)."""
+        window = self._windows.get(paper_ids)
+        if window is None:
+            rows = {row.id: row for row in paper_store.get_papers(self.db, paper_ids)}
+            window = LexicalIndex()
+            window.add(
+                embedding_text(rows[i].title, rows[i].abstract) if i in rows else ""
+                for i in paper_ids
+            )
+            self._windows[paper_ids] = window
+            while len(self._windows) > WINDOWS:
+                self._windows.popitem(last=False)
+        self._windows.move_to_end(paper_ids)
+        return window

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     max_send_attempts: int = Field(default=6, ge=1)
     leader_lease_seconds: int = Field(default=30, ge=5)
     index_sync_seconds: int = Field(default=30, ge=1)
+    # the search index's files; None: beside a SQLite file (paperboy.db → paperboy.index/),
+    # data/index/<database> for PostgreSQL, a temporary folder for an in-memory database
+    index_dir: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 

@@ -174,8 +174,9 @@ def ingest_paths(
         paths: files or folders; None means every file in `settings.inbox_dir`.
         progress: told how the embedding of each group advances.
         dry_run: parse and count, but write and embed nothing.
-        index: also add the new papers to `ctx.library`, the in-memory index a serving
-            process searches; the one-shot `paperboy ingest` has no use for it.
+        index: also add the new papers to `ctx.library`'s search index now (a serving
+            process); the one-shot `paperboy ingest` leaves that to the next process
+            that searches, which tops the index's files up from the database.
     """
     started = time.perf_counter()
     roots = [ctx.settings.inbox_dir] if paths is None else [Path(p) for p in paths]

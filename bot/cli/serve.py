@@ -28,6 +28,7 @@ from bot.cli.output import fail, settings_error
 from bot.context import Context, build_context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
+from bot.text_index import IndexPackageMissing, require_all
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -79,6 +80,10 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
         settings.require_slack(socket_mode=not http)
     except (SettingsError, ValueError) as error:
         fail(settings_error(error))
+    try:
+        require_all()
+    except IndexPackageMissing as error:
+        fail(str(error), code=1)
     configure_logging(settings)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # the loop acks while workers hold the GIL
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
@@ -166,12 +171,12 @@ async def _follow_library(ctx: Context) -> None:
 
 
 async def _warm_up(ctx: Context) -> None:
-    """Load the model and the paper index now rather than in the first member's search, then
-    freeze the heap (`gc.freeze`): every later full collection would otherwise walk the
-    model's objects, pausing the event loop on some ack."""
+    """Load the model and open the paper index (its pages read once) now rather than in the
+    first member's search, then freeze the heap (`gc.freeze`): every later full collection
+    would otherwise walk the model's objects, pausing the event loop on some ack."""
     try:
         await _discardable(ctx.embedder.encode, ["warm up"])
-        await _discardable(lambda: ctx.library.index)
+        await _discardable(ctx.library.warm)
     except Exception:
         log.exception("warm-up failed; the first search loads the model instead")
     gc.freeze()

@@ -25,13 +25,21 @@ from operator import attrgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, or_
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from bot.db import Database
 from bot.embedder import embedding_key
 from bot.models import Embedding, InboxFile, PaperRow, utcnow
-from bot.paper import REPLACED, Identity, Paper, embedding_text, is_fuller
+from bot.paper import (
+    REPLACED,
+    TITLE_KEY_CHARS,
+    Identity,
+    Paper,
+    embedding_text,
+    is_fuller,
+    normalize_title,
+)
 from bot.store.vectors import existing_keys, insert_vectors
 
 __all__ = [
@@ -44,6 +52,7 @@ __all__ = [
     "find_inbox_file",
     "get_papers",
     "ids_ingested_between",
+    "ids_titled",
     "record_failed_file",
     "rows_after",
     "rows_revised_since",
@@ -98,7 +107,8 @@ class MissingVectors(Exception):
 
 @dataclass(frozen=True)
 class IndexRow:
-    """What the in-memory index needs of a paper: text, date, vector and its model."""
+    """What the search index needs of a paper: text, date, vector and its model, and when
+    a fuller copy last revised its text (None: never)."""
 
     id: int
     title: str
@@ -106,6 +116,7 @@ class IndexRow:
     day: date
     vector: bytes | None
     model: str | None
+    revised_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -353,19 +364,25 @@ def _upsert_file(session: Session, record: InboxRecord, **values: object) -> Non
 def rows_after(
     db: Database, watermark: int, *, also_ids: Sequence[int] = (), limit: int = 5000
 ) -> list[IndexRow]:
-    """Papers with id > `watermark` or in `also_ids` (lower ids not seen yet, whose
-    transactions may commit late; at most 500), by id, with their stored vectors (None
-    when a paper has none)."""
-    where = or_(col(PaperRow.id) > watermark, col(PaperRow.id).in_(list(also_ids)[:_CHUNK]))
-    return _index_rows(db, where, limit)
+    """Papers with id > `watermark` (at most `limit`) or in `also_ids` (lower ids not seen
+    yet, whose transactions may commit late; at most 500), by id, with their stored vectors
+    (None when a paper has none). Two primary-key lookups: with an `OR`, SQLite would scan
+    the whole table."""
+    rows = _index_rows(db, col(PaperRow.id) > watermark, col(PaperRow.id), limit)
+    if also_ids:
+        late = col(PaperRow.id).in_(list(also_ids)[:_CHUNK])
+        rows += _index_rows(db, late, col(PaperRow.id), _CHUNK)
+    return sorted({row.id: row for row in rows}.values(), key=attrgetter("id"))
 
 
 def rows_revised_since(db: Database, since: datetime, *, limit: int = 5000) -> list[IndexRow]:
-    """Papers whose text a fuller copy replaced at or after `since` (naive UTC), by id."""
-    return _index_rows(db, col(PaperRow.revised_at) >= since, limit)
+    """Papers whose text a fuller copy replaced at or after `since` (naive UTC), oldest
+    revision first (the order of `revised_at`'s index, which the query walks)."""
+    order = (col(PaperRow.revised_at), col(PaperRow.id))
+    return _index_rows(db, col(PaperRow.revised_at) >= since, order, limit)
 
 
-def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
+def _index_rows(db: Database, where: Any, order: Any, limit: int) -> list[IndexRow]:
     query = (
         select(
             PaperRow.id,
@@ -373,12 +390,13 @@ def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
             PaperRow.abstract,
             PaperRow.published,
             PaperRow.ingested_at,
+            PaperRow.revised_at,
             Embedding.vector,
             Embedding.model,
         )
         .join(Embedding, col(Embedding.key) == col(PaperRow.embedding_key), isouter=True)
         .where(where)
-        .order_by(col(PaperRow.id))
+        .order_by(*(order if isinstance(order, tuple) else (order,)))
         .limit(limit)
     )
     with db.session() as session:
@@ -390,8 +408,11 @@ def _index_rows(db: Database, where: Any, limit: int) -> list[IndexRow]:
                 published or ingested.date(),
                 vector,
                 model,
+                revised,
             )
-            for pid, title, abstract, published, ingested, vector, model in session.exec(query)
+            for pid, title, abstract, published, ingested, revised, vector, model in session.exec(
+                query
+            )
         ]
 
 
@@ -402,6 +423,17 @@ def get_papers(db: Database, paper_ids: Iterable[int]) -> list[PaperRow]:
         for chunk in _chunks(list(paper_ids)):
             out.extend(session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk))))
     return out
+
+
+def ids_titled(db: Database, title: str) -> list[int]:
+    """The paper whose title is `title` once normalised (`bot.paper.Paper.identity`), as a
+    list of its id, or [] (title keys are unique)."""
+    key = normalize_title(title)[:TITLE_KEY_CHARS]
+    if not key:
+        return []
+    with db.session() as session:
+        found = session.exec(select(PaperRow.id).where(col(PaperRow.title_key) == key)).first()
+    return [int(found)] if found is not None else []
 
 
 def ids_ingested_between(db: Database, start: datetime, end: datetime) -> list[int]:

@@ -204,7 +204,8 @@ def test_kill_9_midway_then_a_restart_stores_the_rest_without_duplicates(ctx: Co
     ctx.db.create_all()
     child = subprocess.Popen(
         [sys.executable, "-c", _SLOW_INGEST, ctx.settings.database_url, str(big.parent)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE, text=True, cwd=big.parent.parent,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     try:
         assert child.stdout is not None and child.stdout.readline() == "second chunk\n"

@@ -80,3 +80,20 @@ def test_what_counts_as_a_fuller_copy() -> None:
     assert not is_fuller("We study tidal locking of planets.", "We study tidal locking …")
     assert not is_fuller("We study tidal locking.", "They study something else entirely, longer.")
     assert not is_fuller("Same text.", "Same text.")
+
+
+def test_the_fuller_text_replaces_the_terms_for_every_process_on_the_folder(
+    ctx: Context, tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    from bot.library import Library
+
+    ingest_paths(ctx, [_source(tmp_path / "cut.jsonl", CUT)])
+    reader = Library(ctx.db, embedder, index_dir=ctx.library.index_dir)
+    assert reader.refresh() == 1 and not reader.index.writable
+    assert reader.index.lexical_top("redistributes heat", 5)[0].tolist() == []
+    ingest_paths(ctx, [_source(tmp_path / "full.jsonl", FULL)])  # the writer applies it
+    reader.refresh()
+    assert reader.index.lexical_top("redistributes heat", 5)[0].tolist() == [1]
+    np.testing.assert_allclose(
+        reader.vectors([1])[0], embedder.encode([embedding_text(TITLE, FULL)])[0], atol=1e-6
+    )

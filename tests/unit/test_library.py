@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.context import Context
+from bot.context import Context, build_context
 from bot.library import EmptyQueryError, Library
 from bot.models import PaperRow, utcnow
-from bot.paper import Paper
+from bot.paper import Paper, embedding_text
+from bot.settings import Settings
+from bot.store import papers as paper_store
 from bot.store.papers import InboxRecord
 from jobs.ingest import store_papers
 from tests.cli import ContextRunner
@@ -213,3 +219,127 @@ def test_lexical_coverage_scores_words_per_paper_and_zero_for_unknown_ids(
     assert coverage.shape == (1, 3)
     assert coverage[0, 2] > 0
     assert coverage[0, 0] == 0 and coverage[0, 1] == 0
+
+
+def test_a_restarted_process_opens_the_index_instead_of_rebuilding(
+    library: Library, ctx: Context, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = [h.paper.id for h in library.search("vision", limit=10)]
+    library.close()
+    read_from: list[int] = []
+    rows_after = paper_store.rows_after
+
+    def spy(db, watermark, **kwargs):  # type: ignore[no-untyped-def]
+        read_from.append(watermark)
+        return rows_after(db, watermark, **kwargs)
+
+    monkeypatch.setattr(paper_store, "rows_after", spy)
+    encoded = len(embedder.encoded_texts)
+    restarted = Library(ctx.db, embedder, index_dir=ctx.library.index_dir)
+    assert restarted.refresh() == 4 and read_from == [4]  # nothing re-read below the watermark
+    assert [h.paper.id for h in restarted.search("vision", limit=10)] == expected
+    assert len(embedder.encoded_texts) == encoded + 1  # the query, not the papers
+
+
+def test_an_index_built_from_another_database_is_rebuilt(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    folder = tmp_path / "shared-index"
+    contexts = []
+    for name, paper in (("one", PAPERS[0]), ("two", PAPERS[2])):
+        settings = Settings(
+            _env_file=None, database_url=f"sqlite:///{tmp_path / name}.db", index_dir=folder
+        )
+        contexts.append(build_context(settings, embedder=embedder))
+        _ingest(contexts[-1], [paper])
+    first, second = contexts
+    assert [h.paper.title for h in first.library.search("vision")] == [PAPERS[0].title]
+    first.library.close()
+    assert [h.paper.title for h in second.library.search("vision")] == [PAPERS[2].title]
+    for context in contexts:
+        context.db.dispose()
+
+
+def test_a_second_process_on_the_same_folder_reads_it_and_catches_up(
+    library: Library, ctx: Context, embedder: FakeEmbedder
+) -> None:
+    assert library.refresh() == 4 and library.index.writable
+    reader = Library(ctx.db, embedder, index_dir=ctx.library.index_dir)
+    assert reader.refresh() == 4 and not reader.index.writable
+    (fresh,) = _ingest(ctx, [Paper("Tidal Forces on Moons", "Tides.")], "later")
+    assert reader.refresh() == 1  # from the database, held in memory
+    assert reader.search("tidal forces moons")[0].paper.id == fresh
+    assert library.refresh() == 1  # the writer adds it to the files
+    assert reader.refresh() == 0  # ... where the reader now finds it
+    assert reader.search("tidal forces moons")[0].paper.id == fresh
+    np.testing.assert_allclose(reader.vectors([fresh]), library.vectors([fresh]))
+    library.close()
+    assert reader.refresh() == 0 and reader.index.writable  # the writer's process ended
+
+
+def test_lexical_coverage_matches_bm25_over_the_whole_library(library: Library) -> None:
+    from bot.lexical import LexicalIndex
+
+    ids = library.ids_ingested_between(datetime(2000, 1, 1), utcnow() + timedelta(days=1))
+    views = library.papers(ids)
+    whole = LexicalIndex()
+    whole.add([embedding_text(views[i].title, views[i].abstract) for i in ids])
+    for text in ("reversible column", "vision models", "MoIE"):
+        expected = whole.coverage(text)
+        np.testing.assert_allclose(library.lexical_coverage([text], ids)[0], expected, rtol=1e-5)
+    window = ids[1:3]
+    np.testing.assert_allclose(
+        library.lexical_coverage(["vision models"], window)[0],
+        whole.coverage("vision models")[1:3],
+        rtol=1e-5,
+    )
+
+
+_KILLED_WRITER = """
+import os, sys
+from pathlib import Path
+from bot.context import build_context
+from bot.index import PaperIndex
+from bot.paper import Paper
+from bot.settings import Settings
+from bot.store.papers import InboxRecord
+from jobs.ingest import store_papers
+from tests.fakes import FakeEmbedder
+
+ctx = build_context(Settings(_env_file=None, database_url=sys.argv[1]), embedder=FakeEmbedder())
+papers = [Paper(f"Paper {n} on tides", f"Tides and moons {n}.") for n in range(5)]
+store_papers(ctx, papers[:3], record=InboxRecord("a", "a", "jsonl"))
+ctx.library.refresh()
+store_papers(ctx, papers[3:], record=InboxRecord("b", "b", "jsonl"))
+PaperIndex._write_manifest = lambda self, manifest: os._exit(9)  # killed right there
+ctx.library.refresh()
+"""
+
+
+def test_a_writer_killed_before_its_manifest_leaves_a_usable_index(
+    settings: Settings, embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, settings.database_url],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert child.returncode == 9, child.stderr
+    ctx = build_context(settings, embedder=embedder)
+    try:
+        assert ctx.library.refresh() == 5
+        ids = ctx.library.index.lexical_top("tides moons", 10)[0].tolist()
+        assert sorted(ids) == [1, 2, 3, 4, 5]  # each once: the leftovers were dropped
+        assert sorted(h.paper.id for h in ctx.library.search("tides", limit=10)) == ids and ids
+    finally:
+        ctx.db.dispose()
+
+
+def test_warm_opens_the_index_and_reads_it_once(library: Library, embedder: FakeEmbedder) -> None:
+    encoded = len(embedder.encoded_texts)
+    library.warm()
+    assert len(library) == 4 and len(embedder.encoded_texts) == encoded  # no query embedded
