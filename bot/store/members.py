@@ -152,13 +152,17 @@ def load_states(db: Database, team_id: str, user_ids: Sequence[str]) -> dict[str
     return {s.member.user_id: s for s in states.values()}
 
 
-def add_interest(db: Database, member_id: int, text: str) -> Interest:
-    """Store a new interest line as typed."""
+def add_interest(db: Database, member_id: int, text: str) -> bool:
+    """Store a new interest line as typed; False when the member follows that text already
+    (a concurrent request may have stored it first: insert-or-ignore)."""
+    dialect = postgresql if db.is_postgres else sqlite
+    statement = (
+        dialect.insert(Interest)
+        .values(member_id=member_id, text=text, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["member_id", "text"])
+    )
     with db.session() as session:
-        row = Interest(member_id=member_id, text=text)
-        session.add(row)
-        session.flush()
-        return row
+        return bool(session.execute(statement).rowcount)
 
 
 def delete_interest(db: Database, member_id: int, interest_id: int) -> bool:

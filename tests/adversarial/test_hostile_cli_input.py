@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import app
 from bot.context import Context
 from bot.store import members as member_store
-from tests.cli import ContextRunner
+from cli import app
+from tests.cli_runner import ContextRunner
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
 from bot.context import Context
-from tests.cli import ContextRunner
+from cli import app
+from tests.cli_runner import ContextRunner
 from tests.paper_files import CORPUS, add_papers
 
 

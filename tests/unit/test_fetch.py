@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 import jobs.fetch
-from bot.cli import app
 from bot.context import Context
 from bot.models import SourceFetch
 from bot.settings import Settings
 from bot.sources.feeds import Feed, SourcesError, parse_sources
 from bot.sources.fetch import Fetcher
 from bot.store import sources as source_store
+from cli import app
 from jobs.fetch import build_fetcher, fetch_sources, plan
 from jobs.ingest import ingest_paths
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 from tests.fake_sources import HF_PATH, FakeSources, Recorded, body
 
 PAPERBOY = Path(sys.executable).with_name("paperboy")

@@ -223,3 +223,17 @@ def test_shipped_samples_parse_and_overlap() -> None:
     assert keys["arxiv_cs_cv.rss"] & keys["hf_daily_2024-06-18.txt"]
     assert ids["molecules_group_picks.csv"] & ids["arxiv_cs_lg.atom"]
     assert keys["molecules_group_picks.csv"] & keys["team_reading_list.jsonl"]
+
+
+def test_author_strings_split_by_their_own_separators() -> None:
+    from bot.sources.base import split_authors
+
+    assert split_authors("Doe, Jane; Roe, Rick") == ("Jane Doe", "Rick Roe")
+    assert split_authors("Ada Lovelace, Alan Turing and Grace Hopper") == (
+        "Ada Lovelace",
+        "Alan Turing",
+        "Grace Hopper",
+    )
+    assert split_authors("The ABC Consortium; Doe, J.") == ("The ABC Consortium", "J. Doe")
+    assert split_authors("van der Berg, Jan; Roe, Rick") == ("Jan van der Berg", "Rick Roe")
+    assert split_authors("A. Smith, B. Jones; C. Wu") == ("A. Smith", "B. Jones", "C. Wu")

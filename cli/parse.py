@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli import app
 from bot.paper import Paper
 from bot.sources import FORMATS, ParseError, ParseResult, parse_file
+from cli import app
 
 __all__ = ["parse_command"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.output import fail, settings_error
 from bot.context import Context, build_context
 from bot.settings import Settings
+from cli.output import fail, settings_error
 
 __all__ = ["context"]
 

@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 
 from bot import reading
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.context import Context
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 
 __all__ = ["hot", "saved"]
 

@@ -34,7 +34,7 @@ def _register() -> None:
     import importlib
 
     for name in _COMMAND_MODULES:  # each module adds its commands to `app`
-        importlib.import_module(f"bot.cli.{name}")
+        importlib.import_module(f"cli.{name}")
 
 
 def main() -> None:

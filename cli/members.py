@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 
 from bot import imports, members
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.members import ProfileView
 from bot.store import members as member_store
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 
 __all__ = ["add", "import_library", "member_app", "show"]
 

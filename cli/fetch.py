@@ -19,13 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.context import Context
 from bot.sources.feeds import SourcesError, parse_sources
 from bot.sources.fetch import FetchOutcome
 from bot.store import sources as source_store
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 from jobs import fetch as fetch_job
 from jobs.ingest import IngestReport, ingest_paths
 

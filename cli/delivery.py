@@ -14,14 +14,14 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.db import Database
 from bot.models import utcnow
 from bot.slack.sender import holder_is_dead
 from bot.store import outbox as outbox_store
 from bot.store.outbox import OutboxView
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 from jobs import deliver as deliver_job
 
 __all__ = ["deliver", "outbox"]

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.digest import DigestItem, build_member_digest
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 
 __all__ = ["digest"]
 
