@@ -160,9 +160,10 @@ def add_interest(db: Database, member_id: int, text: str) -> bool:
         dialect.insert(Interest)
         .values(member_id=member_id, text=text, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["member_id", "text"])
+        .returning(col(Interest.id))
     )
     with db.session() as session:
-        return bool(session.execute(statement).rowcount)
+        return session.execute(statement).first() is not None
 
 
 def delete_interest(db: Database, member_id: int, interest_id: int) -> bool:
