@@ -12,6 +12,7 @@ both `ValueError`s) with a message fit to show them verbatim.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -67,7 +68,10 @@ __all__ = [
     "unfollow_author",
     "unmute",
     "update_settings",
+    "workspace_of",
 ]
+
+log = logging.getLogger(__name__)
 
 RECENT_DAYS = 7
 SAVED_ON_HOME = 5  # the newest saves the profile carries (the Home tab's "Saved")
@@ -264,6 +268,7 @@ def more_like_this(
         ProfileError: the paper is not (or no longer) in the library.
     """
     if paper_id not in ctx.library.papers([paper_id]):
+        log.warning("more like this: paper %d is not in the library", paper_id)
         raise ProfileError("that paper is no longer in the library")
     member = matching_profile(ctx, _state(ctx, team_id, user_id))
     hits = ctx.library.similar(
@@ -279,6 +284,16 @@ def failure_reason(kind: str, error: str | None) -> str:
 
 
 # --- changing -----------------------------------------------------------------------------
+
+
+def workspace_of(ctx: Context, user_id: str | None, team_id: str | None) -> str:
+    """The workspace a command names a member in, for callers outside Slack (the CLI):
+    `team_id` when given; else the one workspace a member with this id belongs to; else
+    the one workspace paperboy serves; else "" (no workspace, as before any Slack request)."""
+    if team_id is not None:
+        return team_id
+    found = (store.teams(ctx.db, user_id) if user_id else []) or store.teams(ctx.db)
+    return found[0] if len(found) == 1 else ""
 
 
 def ensure_member(

@@ -88,10 +88,10 @@ def _reclaim(db: Database, *, quiet: bool) -> None:
     if released:
         typer.echo(f"reclaimed {released} message(s) from dead worker(s): {', '.join(dead)}")
     for holder in holders:
-        alive = holder_is_dead(holder)
-        if alive is False:
+        dead = holder_is_dead(holder)
+        if dead is False:
             typer.echo(f"not reclaimed: {holder} is still running")
-        elif alive is None:
+        elif dead is None:
             typer.echo(f"not reclaimed: {holder} runs on another host; stop it, then wait")
 
 

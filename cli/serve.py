@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from slack_sdk.errors import SlackApiError
 
-from bot.context import Context, build_context
+from bot.context import Context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
 from bot.slack.errors import classify
 from cli import app
+from cli.context import open_context
 from cli.output import fail, settings_error
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
     configure_logging(settings)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # the loop acks while workers hold the GIL
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
-    ctx = build_context(settings)
+    ctx = open_context(settings)
     try:
         asyncio.run(_serve(ctx, http=http, host=host, port=port, with_scheduler=with_scheduler))
     except SettingsError as error:

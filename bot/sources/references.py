@@ -5,8 +5,8 @@ A lab's library describes a paper with a bibliographic record, not a feed item: 
 field the exporting tool chose (the URL, a `10.48550/arXiv.…` DOI, `eprint`, Zotero's
 "Extra" line, `journal = {arXiv:2107.04411 [cs, stat]}`). `reference_paper` turns those
 fields into a `Paper` the same way for all three formats. Free-text fields are searched only
-for an explicit "arXiv:" id; notes (`annote`, RIS `N1`) are never searched, since a note
-often cites *other* papers.
+for an explicit "arXiv:" id (BibTeX's `note` field is one of them); annotations
+(`annote`, RIS `N1`) are never searched, since an annotation often cites *other* papers.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def reference_paper(
     """One record's paper. `authors` are bibliographic names (see `person_name`); `urls`
     in order of preference (the first http(s) one is the paper's link, else its DOI's
     page); `labelled` are free-text fields that may say "arXiv:<id>" (Extra, journal,
-    note, report number), never notes about other papers."""
+    BibTeX's `note`, report number), never annotations about other papers."""
     names = tuple(name for name in (person_name(a) for a in authors) if name)
     links = [clean_text(url) for url in urls]
     links = [url for url in links if url.startswith(("http://", "https://"))]

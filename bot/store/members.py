@@ -49,6 +49,7 @@ __all__ = [
     "replace_library",
     "reset_votes",
     "set_feedback",
+    "teams",
     "unpaused_members",
     "unsave",
     "update_member",
@@ -90,6 +91,15 @@ def ensure_member(db: Database, team_id: str, user_id: str, **defaults: Any) -> 
         row = _member(session, team_id, user_id)
         assert row is not None
         return row
+
+
+def teams(db: Database, user_id: str | None = None) -> list[str]:
+    """The workspaces paperboy has members in (those of `user_id` alone when given)."""
+    query = select(Member.team_id).distinct().order_by(col(Member.team_id))
+    if user_id is not None:
+        query = query.where(col(Member.user_id) == user_id)
+    with db.session() as session:
+        return list(session.exec(query))
 
 
 def unpaused_members(db: Database) -> list[Member]:

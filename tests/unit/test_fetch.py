@@ -350,3 +350,13 @@ def test_a_bad_sources_setting_stops_a_command_with_one_line_naming_it(
     assert done.returncode == 2
     assert done.stderr.startswith("error: SOURCES: unknown source 'rss:cs.CV'")
     assert done.stderr.count("\n") == 1
+
+
+def test_fetch_command_refuses_a_since_it_cannot_honour(ctx) -> None:
+    runner = ContextRunner(ctx)
+    future = (datetime.now().date() + timedelta(days=3)).isoformat()
+    result = runner.invoke(app, ["fetch", "--since", future])
+    assert result.exit_code == 2 and "is in the future" in result.output
+    past = (datetime.now().date() - timedelta(days=3)).isoformat()
+    arxiv = runner.invoke(app, ["fetch", "--source", "arxiv:cs.CV+cs.LG", "--since", past])
+    assert arxiv.exit_code == 2 and "backfills Hugging Face only" in arxiv.output
