@@ -50,12 +50,12 @@ test-postgres: install
 	PAPERBOY_TEST_DATABASE=postgresql run_pytest $(PYTEST_ARGS)
 
 check: install
-	$(VENV)/bin/ruff format --check bot jobs tests bench
-	$(VENV)/bin/ruff check bot jobs tests bench
+	$(VENV)/bin/ruff format --check bot jobs cli tests bench
+	$(VENV)/bin/ruff check bot jobs cli tests bench
 
 fmt: install
-	$(VENV)/bin/ruff format bot jobs tests bench
-	$(VENV)/bin/ruff check --fix bot jobs tests bench
+	$(VENV)/bin/ruff format bot jobs cli tests bench
+	$(VENV)/bin/ruff check --fix bot jobs cli tests bench
 
 bench: install
 	HF_HUB_OFFLINE=1 $(PY) -m bench.run

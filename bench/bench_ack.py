@@ -65,7 +65,7 @@ def _server(database_url: str, fake: FakeSlack, inbox: Path) -> Iterator[str]:
         "SLACK_SIGNING_SECRET": SECRET,
         "LOG_LEVEL": "WARNING",
     }
-    entry = "from bot.cli import main; main()"  # the `paperboy` console script
+    entry = "from cli import main; main()"  # the `paperboy` console script
     command = [sys.executable, "-c", entry, "serve", "--http", "--port", str(port)]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -1,6 +1,6 @@
 """Fetch + ingest of a 30-day Hugging Face backfill from a local server, beside raw ingest.
 
-Thirty days of `daily_papers` answers (20 papers a day, in the API's shape, pseudo-word
+Thirty days of `daily_papers` answers (`PER_DAY` papers a day, in the API's shape, pseudo-word
 texts) are served by the local fake of Hugging Face's API (`tests/fake_sources.py`).
 Raw ingest: the same thirty files dropped into an empty inbox and ingested with the real
 model into a fresh database. Fetch + ingest: `fetch_sources(--since)` from an empty inbox

@@ -5,7 +5,7 @@ vectors (interests, seeds, 👍) and 0–2 👎 vectors, every other member has 
 boost on, and each member's first positive row is an interest line with a sparse lexical
 bonus on 2 % of the papers (as `bot.digest` passes it). BLAS is held to 2 threads, the
 production box's cores. The target is 10,000 members × 1,000 papers in under a second.
-The digests' own product, `match_by_source` (each positive row's top k above the member's
+The digests' own product, `match_by_origin` (each positive row's top k above the member's
 threshold, at the digest's k = 5 × 4 + 5 and the default threshold), is timed beside
 `match` at the same k and floor.
 """
@@ -17,7 +17,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench.common import Figure, Report, timed
-from bot.matcher import LEXICAL_WEIGHT, MemberVectors, match, match_by_source, popularity_bonus
+from bot.matcher import LEXICAL_WEIGHT, MemberVectors, match, match_by_origin, popularity_bonus
 from bot.settings import Settings
 
 SECTION = "Matching cost"
@@ -44,11 +44,11 @@ def _members(rng: np.random.Generator, count: int) -> list[MemberVectors]:
 
 
 def _by_source(report: Report, papers, members, bonus) -> None:
-    """`match_by_source` against `match` at the digest's k, best of 3 each."""
+    """`match_by_origin` against `match` at the digest's k, best of 3 each."""
     k = K * 4 + 5
     floors = [float(Settings.model_fields["default_threshold"].default)] * len(members)
     times = {}
-    for name, fn in (("match", match), ("match_by_source", match_by_source)):
+    for name, fn in (("match", match), ("match_by_origin", match_by_origin)):
         best = float("inf")
         for _ in range(3):
             with timed() as elapsed:
@@ -59,8 +59,8 @@ def _by_source(report: Report, papers, members, bonus) -> None:
         SECTION,
         Figure(
             f"{len(members):,} members × {PAPERS:,} papers, each row's top {k} above the "
-            "default threshold (match_by_source, the digests' product)",
-            f"{times['match_by_source']:.3f} s",
+            "default threshold (match_by_origin, the digests' product)",
+            f"{times['match_by_origin']:.3f} s",
             baseline=f"match, top {k}: {times['match']:.3f} s",
         ),
     )

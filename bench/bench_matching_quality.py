@@ -13,7 +13,7 @@ contains a stem, at least 6) should get the topic's other papers first among all
 stem deleted from every text (`bench.liked_quality`, which also chooses the 👍 rule).
 (3) members who follow 2–4 topic names (every combination of the topics): is every
 followed interest heard in a default-size digest (`bot.matcher.spread` over
-`match_by_source`, as `bot.digest` picks), and P@5, beside the rule before (top by score)
+`match_by_origin`, as `bot.digest` picks), and P@5, beside the rule before (top by score)
 and the baselines, on both text versions.
 Then the score distribution of interest-length queries, which the default threshold is read
 from, and the bands of the number reasons show (`bot.digest.STRONG_MATCH`, `GOOD_MATCH`).
@@ -26,6 +26,7 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+from bot.origins import parse_file
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
@@ -40,13 +41,12 @@ from bot.matcher import (
     MemberVectors,
     lexical_bonus,
     match,
-    match_by_source,
+    match_by_origin,
     popularity_bonus,
     spread,
 )
 from bot.paper import Paper
 from bot.settings import Settings
-from bot.sources import parse_file
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SECTION = "Matching quality"
@@ -253,7 +253,7 @@ def _interests(report: Report, papers: list[Paper], versions, topics, model) -> 
             for c in followed
         ]
         k = size * 4 + 5
-        by_source = match_by_source(docs, members, k=k, popularity=popularity)
+        by_origin = match_by_origin(docs, members, k=k, popularity=popularity)
         overall = match(
             docs, members, k=k, popularity=popularity, min_scores=[threshold] * len(members)
         )
@@ -262,20 +262,20 @@ def _interests(report: Report, papers: list[Paper], versions, topics, model) -> 
         }
         heard, heard_before, eligible, whole = 0, 0, 0, []
         shown_before, shown_now = [], []  # the numbers the digests' reasons show
-        for c, lists, found in zip(followed, by_source, overall, strict=True):
+        for c, lists, found in zip(followed, by_origin, overall, strict=True):
             above = [[m for m in row if m.score >= threshold] for row in lists]
             chosen = spread(above, docs, limit=size)
             before = spread([found], docs, limit=size)
             picks["spread"].append([m.paper for m in chosen])
             picks["before"].append([m.paper for m in before])
-            named = {m.source for m in chosen}
+            named = {m.origin for m in chosen}
             due = [j for j, row in enumerate(above) if row]
             eligible += len(due)
             heard += sum(j in named for j in due)
-            heard_before += sum(j in {m.source for m in before} for j in due)
+            heard_before += sum(j in {m.origin for m in before} for j in due)
             whole.append(all(j in named for j in due))
             shown_before += [min(m.similarity, 1.0) for m in chosen]
-            shown_now += [float(lines[c[m.source]] @ docs[m.paper]) for m in chosen]
+            shown_now += [float(lines[c[m.origin]] @ docs[m.paper]) for m in chosen]
             query = " ".join(names[j] for j in c)
             picks["BM25"].append(np.argsort(-bm25.scores(query), kind="stable")[:size].tolist())
             extra = vectorizer.transform([names[j] for j in c])

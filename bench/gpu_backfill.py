@@ -54,9 +54,9 @@ def main() -> None:
 
     import torch
 
-    from bot.cli.serve import GIL_SWITCH_SECONDS
     from bot.context import build_context
     from bot.settings import Settings
+    from cli.serve import GIL_SWITCH_SECONDS
     from jobs.ingest import ingest_paths
 
     papers = synthetic_papers(args.papers)

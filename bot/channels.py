@@ -8,13 +8,13 @@ is Slack's to say, so the listener checks that before calling here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.context import Context
 from bot.models import Channel, utcnow
 from bot.schedule import Schedule, parse_time, parse_zone
+from bot.slack_ids import is_channel
 from bot.store import channels as store
 from bot.store import outbox
 
@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 USE_IN_CHANNEL = "Run `/papers channel on` in the channel that should get the team digest."
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]+$")
 
 
 class ChannelError(ValueError):
@@ -67,7 +66,9 @@ def enable_channel(
     its state after the change.
 
     `time` is a time of day ("9:30", "09:30") and `tz` an IANA zone such as "Europe/Paris";
-    None keeps the stored (or default) value. `now` (naive UTC; tests) dates the next digest.
+    None keeps the stored value, or for a new channel takes the workspace's defaults
+    (`DEFAULT_DELIVERY_TIME`, `DEFAULT_TIMEZONE`). `now` (naive UTC; tests) dates the next
+    digest.
 
     Raises:
         ChannelError: a DM.
@@ -75,6 +76,9 @@ def enable_channel(
     """
     _check_channel(channel_id)
     changes: dict[str, str] = {}
+    if store.get_channel(ctx.db, team_id, channel_id) is None:
+        changes["delivery_time"] = ctx.settings.default_delivery_time
+        changes["timezone"] = ctx.settings.default_timezone
     if time is not None:
         changes["delivery_time"] = parse_time(time)
     if tz is not None:
@@ -153,5 +157,5 @@ def _state(
 
 
 def _check_channel(channel_id: str) -> None:
-    if not _CHANNEL_ID.match(channel_id):
+    if not is_channel(channel_id):
         raise ChannelError(USE_IN_CHANNEL)

@@ -8,7 +8,7 @@ each with a plain-text reason and an extractive summary; it records nothing
 A window holds the papers ingested in it, less arXiv replacements (a new version of older
 work is searchable, never delivered as a new paper).
 
-Picks are spread (`bot.matcher.spread`): every source of a member's (each followed
+Picks are spread (`bot.matcher.spread`): every origin of a member's (each followed
 interest, seed paper, 👍 group or lone 👍) with a paper above the member's threshold gets
 its best such paper in before the rest are taken by score, as long as the digest has room;
 in a channel digest every matching member does. A reason shows the cosine of the vector
@@ -32,14 +32,14 @@ from bot.matcher import (
     MemberVectors,
     lexical_bonus,
     match,
-    match_by_source,
+    match_by_origin,
     popularity_bonus,
     spread,
 )
 from bot.members import matching_profile
 from bot.models import utcnow
 from bot.paper import REPLACED
-from bot.profiles import MemberProfile, Source, query_text
+from bot.profiles import MemberProfile, Origin, query_text
 from bot.store import channels as channel_store
 from bot.store import members as store
 from bot.summaries import GIST_CHARS, gist, split_sentences, summarize, truncate
@@ -200,9 +200,9 @@ def _score_members(
     bonus = popularity_bonus([v.upvotes for v in views])
     floors = [m.threshold for _, m in scored]
     found = (
-        match_by_source(vectors, queries, k=k, popularity=bonus, min_scores=floors)
+        match_by_origin(vectors, queries, k=k, popularity=bonus, min_scores=floors)
         if views
-        else [[[] for _ in m.sources] for _, m in scored]
+        else [[[] for _ in m.origins] for _, m in scored]
     )
     chosen, by_authors = [], _ByAuthor(views)
     for (_, member), lists, ok in zip(scored, found, eligible, strict=True):
@@ -221,8 +221,8 @@ def _score_members(
             continue
         scores = {m.paper: m.score for matches in reversed(lists) for m in matches}
         digest.items = [
-            _item(views[row], texts, _reason(source), scores.get(row, 0.0))
-            for row, source in followed.items()
+            _item(views[row], texts, _reason(origin), scores.get(row, 0.0))
+            for row, origin in followed.items()
         ] + _items(member, query, views, vectors, picks, texts)
         if not digest.items:
             digest.note = "Nothing above your bar today."
@@ -286,7 +286,7 @@ def build_channel_digest(
     by_paper: dict[int, list[ChannelMatch]] = {}
     for (uid, member), query, matches in zip(members, queries, found, strict=True):
         for m in matches:
-            reason = _reason(member.sources[m.source], _shown(query, vectors, m))
+            reason = _reason(member.origins[m.origin], _shown(query, vectors, m))
             by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
     picked = [m.paper for m in spread(found, vectors, limit=limit)]
     kept = sorted(picked, key=lambda p: (-max(c.score for c in by_paper[p]), p))
@@ -331,11 +331,11 @@ def _vectors(
 def _lexical(ctx: Context, member: MemberProfile, views: list[PaperView]) -> np.ndarray | None:
     """The lexical bonus of each positive row against each paper: BM25 coverage of the
     interest line, squashed (`bot.matcher.lexical_bonus`); 0 for seed and 👍 rows."""
-    rows = [n for n, s in enumerate(member.sources) if s.kind == "interest"]
+    rows = [n for n, s in enumerate(member.origins) if s.kind == "interest"]
     if not rows or not views:
         return None
-    texts = [query_text(member.sources[n].label) for n in rows]
-    bonus = np.zeros((len(member.sources), len(views)), dtype=np.float32)
+    texts = [query_text(member.origins[n].label) for n in rows]
+    bonus = np.zeros((len(member.origins), len(views)), dtype=np.float32)
     bonus[rows] = lexical_bonus(ctx.library.lexical_coverage(texts, [v.id for v in views]))
     return bonus
 
@@ -344,17 +344,17 @@ def _shown(query: MemberVectors, vectors: np.ndarray, pick: Match) -> tuple[floa
     """What a reason shows of a match: the cosine of the vector that matched (not the
     ranking score), and whether that interest's words lifted it (a lexical bonus of at
     least `SAME_WORDS`)."""
-    cosine = float(np.dot(query.positives[pick.source], vectors[pick.paper]))
-    bonus = 0.0 if query.lexical is None else float(query.lexical[pick.source, pick.paper])
+    cosine = float(np.dot(query.positives[pick.origin], vectors[pick.paper]))
+    bonus = 0.0 if query.lexical is None else float(query.lexical[pick.origin, pick.paper])
     return cosine, bonus >= SAME_WORDS
 
 
-def _reason(source: Source, shown: tuple[float, bool] = (0.0, False)) -> str:
+def _reason(origin: Origin, shown: tuple[float, bool] = (0.0, False)) -> str:
     """Why a paper matched: a followed author by name; else the vector that matched best,
     the band of its cosine and the cosine itself (`_shown`); the lexical bonus, popularity
     and 👎 penalty only move the rank, and a bonus large enough is said in words."""
-    label = truncate(source.label, 90)
-    if source.kind == "author":
+    label = truncate(origin.label, 90)
+    if origin.kind == "author":
         return f"by *{label}*, whom you follow"
     cosine, words = shown
     band = (
@@ -365,14 +365,14 @@ def _reason(source: Source, shown: tuple[float, bool] = (0.0, False)) -> str:
         else "partial match"
     )
     strength = f"{band} ({cosine:.2f})" + (", uses your words" if words else "")
-    if source.kind == "interest":
+    if origin.kind == "interest":
         return f"matches your interest *{label}*: {strength}"
-    if source.kind == "seed":
+    if origin.kind == "seed":
         return f"like your seed paper *{label}*: {strength}"
-    if source.kind == "library":
+    if origin.kind == "library":
         return f"like *{label}* from your library: {strength}"
-    if source.kind == "liked_group":
-        return f"like the {source.size} papers you 👍'd, such as *{label}*: {strength}"
+    if origin.kind == "liked_group":
+        return f"like the {origin.size} papers you 👍'd, such as *{label}*: {strength}"
     return f"like *{label}* that you 👍'd: {strength}"
 
 
@@ -409,9 +409,9 @@ def _items(
         _item(
             views[pick.paper],
             texts,
-            _reason(member.sources[pick.source], _shown(query, vectors, pick)),
+            _reason(member.origins[pick.origin], _shown(query, vectors, pick)),
             pick.score,
-            query=member.positives[pick.source],
+            query=member.positives[pick.origin],
         )
         for pick in picks
     ]
@@ -442,7 +442,7 @@ class _ByAuthor:
         self._views = views
         self._rows: dict[str, list[int]] | None = None
 
-    def picks(self, member: MemberProfile, eligible: np.ndarray) -> dict[int, Source]:
+    def picks(self, member: MemberProfile, eligible: np.ndarray) -> dict[int, Origin]:
         """Rows of eligible papers by an author the member follows, in window order, each
         with the (first) followed author that brought it."""
         if not member.authors:
@@ -452,7 +452,7 @@ class _ByAuthor:
             for row, view in enumerate(self._views):
                 for key in {k for name in view.authors for k in surname_keys(name)}:
                     self._rows.setdefault(key, []).append(row)
-        keys = {k for source in member.authors for k in surname_keys(source.label)}
+        keys = {k for origin in member.authors for k in surname_keys(origin.label)}
         rows = sorted({r for k in keys for r in self._rows.get(k, ()) if eligible[r]})
         found = {r: member.followed_author(self._views[r].authors) for r in rows}
-        return {r: source for r, source in found.items() if source is not None}
+        return {r: origin for r, origin in found.items() if origin is not None}

@@ -19,7 +19,7 @@ from bot.members import ensure_member
 from bot.profiles import ProfileError
 from bot.sources import ParseError, ParseResult, decode_bytes, parse_file, parse_text
 from bot.store import members as member_store
-from bot.store import reading as reading_store
+from bot.store import papers as paper_store
 
 __all__ = ["ImportReport", "import_bytes", "import_file", "import_library"]
 
@@ -79,7 +79,7 @@ def import_bytes(
 def import_library(ctx: Context, team_id: str, user_id: str, result: ParseResult) -> ImportReport:
     """Make the parsed library's most recent stored papers the member's library seeds
     (the member is created if new). When none is found, their seeds stay as they were."""
-    ids = reading_store.match_identities(ctx.db, [p.identity for p in result.papers])
+    ids = paper_store.stored_paper_ids(ctx.db, [p.identity for p in result.papers])
     found: dict[int, int] = {}  # paper id → its entry's position
     not_found: list[str] = []
     duplicates = 0

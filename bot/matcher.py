@@ -9,7 +9,7 @@ to one the member 👎'd, plus an optional small popularity bonus. Members are s
 memory-bounded chunks; inside a chunk they are grouped by how many positive and 👎 rows
 they have, so one matrix product gives every similarity and each member's maximum is a
 reduction over a reshaped view. The top k come from `np.partition` and one `lexsort`.
-`match_by_source` ranks the same scores row by row (each positive vector's own best
+`match_by_origin` ranks the same scores row by row (each positive vector's own best
 papers; their union holds `match`'s top k), and `spread` picks from such lists so that a
 digest gives every interest, seed and 👍 group its turn. Pure numpy: no Slack, no
 database, no model.
@@ -31,9 +31,9 @@ __all__ = [
     "MemberVectors",
     "lexical_bonus",
     "match",
-    "match_by_source",
+    "match_by_origin",
+    "origin_counts",
     "popularity_bonus",
-    "source_counts",
     "spread",
 ]
 
@@ -64,7 +64,7 @@ class Match(NamedTuple):
     paper: int
     score: float
     similarity: float  # the matching row's cosine plus its lexical bonus
-    source: int  # index into the member's positive rows: the vector that matched best
+    origin: int  # index into the member's positive rows: the vector that matched best
 
 
 def popularity_bonus(upvotes: Sequence[int | None]) -> np.ndarray:
@@ -102,17 +102,17 @@ def match(
     per-member floor below which matches are dropped.
     """
     results: list[list[Match]] = [[] for _ in members]
-    for i, floor, (rows, scores, sims, sources) in _picked(
-        papers, members, k, popularity, min_scores, by_source=False
+    for i, floor, (rows, scores, sims, origins) in _picked(
+        papers, members, k, popularity, min_scores, by_origin=False
     ):
-        found = list(map(Match, rows, scores, sims, sources))  # best first
+        found = list(map(Match, rows, scores, sims, origins))  # best first
         if found and (found[-1].score < floor or found[-1].score == -np.inf):
             found = [m for m in found if m.score >= floor and m.score > -np.inf]
         results[i] = found
     return results
 
 
-def match_by_source(
+def match_by_origin(
     papers: np.ndarray,
     members: Sequence[MemberVectors],
     *,
@@ -124,18 +124,18 @@ def match_by_source(
 
     A paper's score for a row is what `match` scores it when that row is its best: the
     row's similarity (cosine plus its lexical bonus), minus the 👎 penalty, plus the
-    popularity bonus; `source` is the row. So `match`'s top k for a member is the union of
+    popularity bonus; `origin` is the row. So `match`'s top k for a member is the union of
     its rows' lists, each paper at its best score. Arguments as in `match`.
     """
     results: list[list[list[Match]]] = [[[] for _ in m.positives] for m in members]
-    for i, floor, lists in _picked(papers, members, k, popularity, min_scores, by_source=True):
+    for i, floor, lists in _picked(papers, members, k, popularity, min_scores, by_origin=True):
         results[i] = [
             [
-                Match(paper, score, sim, source)
+                Match(paper, score, sim, origin)
                 for paper, score, sim in zip(rows, scores, sims, strict=True)
                 if score >= floor and score > -np.inf
             ]
-            for source, (rows, scores, sims) in enumerate(lists)
+            for origin, (rows, scores, sims) in enumerate(lists)
         ]
     return results
 
@@ -147,7 +147,7 @@ def _picked(
     popularity: np.ndarray | None,
     min_scores: Sequence[float] | None,
     *,
-    by_source: bool,
+    by_origin: bool,
 ) -> Iterator[tuple[int, float, Any]]:
     """(member index, its floor, what `_score_chunk` picked for it) for every member with
     positives, chunk by chunk."""
@@ -160,13 +160,13 @@ def _picked(
     floors = np.full(len(members), -np.inf) if min_scores is None else np.asarray(min_scores)
     for chunk in _chunks(active, members, budget):
         picked = _score_chunk(
-            papers_t, [members[i] for i in chunk], min(k, n_papers), popularity, by_source=by_source
+            papers_t, [members[i] for i in chunk], min(k, n_papers), popularity, by_origin=by_origin
         )
         for i, item in zip(chunk, picked, strict=True):
             yield i, float(floors[i]), item
 
 
-def source_counts(
+def origin_counts(
     papers: np.ndarray, positives: np.ndarray, threshold: float, lexical: Bonus | None = None
 ) -> np.ndarray:
     """How many papers each of one member's (k, d) positive rows brings: papers it matches
@@ -182,8 +182,8 @@ def source_counts(
 
 
 def spread(groups: Sequence[Sequence[Match]], vectors: np.ndarray, *, limit: int) -> list[Match]:
-    """At most `limit` matches, best first (higher score, lower paper row, lower source):
-    first each group's best (a group: one source's matches, or one channel member's),
+    """At most `limit` matches, best first (higher score, lower paper row, lower origin):
+    first each group's best (a group: one origin's matches, or one channel member's),
     groups taken in the order of their best, then the best of all that is left; never one
     paper twice, nor a near-duplicate (cosine above `DUPLICATE_SIMILARITY`) of a paper
     already in. `vectors` are the papers' unit rows; one group is plain top-`limit` with
@@ -211,7 +211,7 @@ def spread(groups: Sequence[Sequence[Match]], vectors: np.ndarray, *, limit: int
 
 
 def _order(m: Match) -> tuple[float, int, int]:
-    return (-m.score, m.paper, m.source)
+    return (-m.score, m.paper, m.origin)
 
 
 def _dense(bonus: Bonus) -> np.ndarray:
@@ -237,13 +237,13 @@ def _score_chunk(
     k: int,
     popularity: np.ndarray | None,
     *,
-    by_source: bool = False,
+    by_origin: bool = False,
 ) -> list:
     """Score one chunk; members are reordered by (positive rows, 👎 rows) so that each
     group's rows are contiguous and its maxima are reductions over a reshaped view.
 
-    Per member, in the chunk's order: (papers, scores, similarities, sources) of its top
-    k, or with `by_source` one (papers, scores, similarities) per positive row."""
+    Per member, in the chunk's order: (papers, scores, similarities, origins) of its top
+    k, or with `by_origin` one (papers, scores, similarities) per positive row."""
     n_papers = papers_t.shape[1]
     pos_counts = np.array([len(m.positives) for m in chunk])
     neg_counts = np.array([len(m.negatives) for m in chunk])
@@ -281,17 +281,17 @@ def _score_chunk(
     if any(len(e) for e in excluded):
         owners = np.repeat(np.arange(len(ordered)), [len(e) for e in excluded])
         scores[owners, np.concatenate(excluded).astype(int)] = -np.inf
-    if by_source:
+    if by_origin:
         lists = _by_row(blocks, penalties, boosted, popularity, excluded, k)
         return [lists[i] for i in np.argsort(order)]
     top = _top_k(scores, k)
     top_scores = np.take_along_axis(scores, top, axis=1)
     # The reason: among each member's rows, the first with the highest similarity to a pick.
     best_sims = np.empty(top.shape, dtype=np.float32)
-    sources = np.empty(top.shape, dtype=np.intp)
+    origins = np.empty(top.shape, dtype=np.intp)
     for a, b, block in blocks:
         picked = np.take_along_axis(block, top[a:b, None, :], axis=2)  # (g, c, k)
-        sources[a:b] = picked.argmax(axis=1)
+        origins[a:b] = picked.argmax(axis=1)
         best_sims[a:b] = picked.max(axis=1)
     back = np.argsort(order)  # the chunk's input order
     return list(
@@ -299,7 +299,7 @@ def _score_chunk(
             top[back].tolist(),
             top_scores[back].tolist(),
             best_sims[back].tolist(),
-            sources[back].tolist(),
+            origins[back].tolist(),
             strict=True,
         )
     )

@@ -12,6 +12,7 @@ both `ValueError`s) with a message fit to show them verbatim.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -20,13 +21,13 @@ import numpy as np
 
 from bot.context import Context
 from bot.library import PaperView, SearchHit
-from bot.matcher import source_counts
+from bot.matcher import origin_counts
 from bot.models import Member, utcnow
 from bot.profiles import (
     AUTHOR_PREFIX,
     MemberProfile,
+    Origin,
     ProfileError,
-    Source,
     check_member_ids,
     liked_vectors,
     query_text,
@@ -67,7 +68,10 @@ __all__ = [
     "unfollow_author",
     "unmute",
     "update_settings",
+    "workspace_of",
 ]
+
+log = logging.getLogger(__name__)
 
 RECENT_DAYS = 7
 SAVED_ON_HOME = 5  # the newest saves the profile carries (the Home tab's "Saved")
@@ -155,9 +159,9 @@ def profile(
     loaded = matching_profile(ctx, state)
     now = now or utcnow()
     recent_ids = ctx.library.ids_ingested_between(now - timedelta(days=RECENT_DAYS), now)
-    counts = np.zeros(len(loaded.sources), dtype=int)
+    counts = np.zeros(len(loaded.origins), dtype=int)
     if recent_ids and len(loaded.positives):
-        counts = source_counts(ctx.library.vectors(recent_ids), loaded.positives, loaded.threshold)
+        counts = origin_counts(ctx.library.vectors(recent_ids), loaded.positives, loaded.threshold)
     votes = list(state.votes.values())
     past = history.member_history(ctx.db, state.member.id, user_id) if state.member.id else None
     saved_ids = (
@@ -193,18 +197,18 @@ def matching_profile(ctx: Context, state: store.MemberState) -> MemberProfile:
     """The vectors and rules the matcher needs for one member: positives in the order
     interests, seeds (kind "library" for those of an imported library), 👍'd papers
     (mutually similar 👍s as one centroid, see `bot.profiles.liked_vectors`), each with its
-    `Source`; 👎'd papers as negatives; followed authors beside them."""
+    `Origin`; 👎'd papers as negatives; followed authors beside them."""
     liked = [p for p, v in state.votes.items() if v > 0 and p not in state.seed_ids]
     disliked = frozenset(p for p, v in state.votes.items() if v < 0)
     papers = ctx.library.papers([*state.seed_ids, *liked, *disliked])
-    sources = [Source("interest", i.text, i.id or 0) for i in state.interests]
-    sources += [
-        Source("library" if p in state.library_ids else "seed", papers[p].title, p)
+    origins = [Origin("interest", i.text, i.id or 0) for i in state.interests]
+    origins += [
+        Origin("library" if p in state.library_ids else "seed", papers[p].title, p)
         for p in state.seed_ids
         if p in papers
     ]
     texts = [query_text(i.text) for i in state.interests]
-    paper_ids = [s.ref for s in sources[len(texts) :]]
+    paper_ids = [s.ref for s in origins[len(texts) :]]
     parts = [ctx.library.embed(texts)] if texts else []
     parts += [ctx.library.vectors(paper_ids)] if paper_ids else []
     known = [p for p in liked if p in papers]
@@ -213,14 +217,14 @@ def matching_profile(ctx: Context, state: store.MemberState) -> MemberProfile:
         parts.append(rows)
         for group, n in zip(groups, central, strict=True):
             kind = "liked" if len(group) == 1 else "liked_group"
-            sources.append(Source(kind, papers[known[n]].title, known[n], len(group)))
+            origins.append(Origin(kind, papers[known[n]].title, known[n], len(group)))
     bad = [p for p in disliked if p in papers]
     row = state.member
     return MemberProfile(
         member_id=row.id or 0,
         positives=np.vstack(parts) if parts else _NO_VECTORS,
-        sources=sources,
-        authors=tuple(Source("author", a.term, a.id or 0) for a in state.authors),
+        origins=origins,
+        authors=tuple(Origin("author", a.term, a.id or 0) for a in state.authors),
         negatives=ctx.library.vectors(bad) if bad else _NO_VECTORS,
         threshold=row.threshold,
         max_papers=row.max_papers,
@@ -264,6 +268,7 @@ def more_like_this(
         ProfileError: the paper is not (or no longer) in the library.
     """
     if paper_id not in ctx.library.papers([paper_id]):
+        log.warning("more like this: paper %d is not in the library", paper_id)
         raise ProfileError("that paper is no longer in the library")
     member = matching_profile(ctx, _state(ctx, team_id, user_id))
     hits = ctx.library.similar(
@@ -279,6 +284,16 @@ def failure_reason(kind: str, error: str | None) -> str:
 
 
 # --- changing -----------------------------------------------------------------------------
+
+
+def workspace_of(ctx: Context, user_id: str | None, team_id: str | None) -> str:
+    """The workspace a command names a member in, for callers outside Slack (the CLI):
+    `team_id` when given; else the one workspace a member with this id belongs to; else
+    the one workspace paperboy serves; else "" (no workspace, as before any Slack request)."""
+    if team_id is not None:
+        return team_id
+    found = (store.teams(ctx.db, user_id) if user_id else []) or store.teams(ctx.db)
+    return found[0] if len(found) == 1 else ""
 
 
 def ensure_member(
@@ -298,7 +313,8 @@ def follow(ctx: Context, team_id: str, user_id: str, text: str) -> str:
     state = _state_for_change(ctx, team_id, user_id)
     text = validate_interest(text, [i.text for i in state.interests])
     ctx.library.embed([query_text(text)], store=True)  # so that reading it never encodes
-    store.add_interest(ctx.db, _id(state), text)
+    if not store.add_interest(ctx.db, _id(state), text):
+        raise ProfileError(f"you already follow “{text}”")
     return text
 
 

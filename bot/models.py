@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from pydantic import NaiveDatetime  # a plain `datetime` maps to sqlmodel's tz-aware UTCDateTime
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from bot.schedule import Schedule
 
 __all__ = [
     "Channel",
@@ -118,10 +120,10 @@ class Member(SQLModel, table=True):
     team_id: str = Field(default="", max_length=32)
     user_id: str = Field(index=True, max_length=32)
     timezone: str = "UTC"
-    delivery_time: str = "09:00"  # HH:MM, local to `timezone`
-    days: str = "mon,tue,wed,thu,fri"
+    delivery_time: str = Schedule.time  # HH:MM, local to `timezone`
+    days: str = ",".join(Schedule.days)
     max_papers: int = 5
-    threshold: float = 0.35
+    threshold: float = 0.40  # DEFAULT_THRESHOLD's default: the members service sets it
     popularity_boost: bool = True
     paused: bool = False
     show_closest: bool = False
@@ -131,7 +133,10 @@ class Member(SQLModel, table=True):
 
 
 class Interest(SQLModel, table=True):
-    """A free-text interest line; each is embedded and matched on its own."""
+    """A free-text interest line; each is embedded and matched on its own. One row per
+    member and text, so a double-submitted follow stores it once."""
+
+    __table_args__ = (Index("uq_interest_member_text", "member_id", "text", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
@@ -197,8 +202,8 @@ class Channel(SQLModel, table=True):
     channel_id: str = Field(index=True, max_length=32)
     enabled: bool = True
     timezone: str = "UTC"
-    delivery_time: str = "09:00"
-    days: str = "mon,tue,wed,thu,fri"
+    delivery_time: str = Schedule.time
+    days: str = ",".join(Schedule.days)
     hot_weekly: bool = False  # a weekly "Hot in #channel" post on its last digest day
     last_digest_at: NaiveDatetime | None = None
     created_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -18,6 +18,7 @@ from urllib.parse import quote_plus
 
 __all__ = [
     "ANNOUNCE_TYPES",
+    "ARXIV_ID",
     "REPLACED",
     "TITLE_KEY_CHARS",
     "Identity",
@@ -32,8 +33,11 @@ __all__ = [
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")  # arXiv's, in its feeds
 REPLACED = frozenset({"replace", "replace-cross"})  # a new version, not a new paper
 TITLE_KEY_CHARS = 1000  # the stored title key's length (`PaperRow.title_key`)
-_ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-_ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
+_NEW_ID = r"\d{4}\.\d{4,5}"  # 2301.12345
+_OLD_ID = r"[a-z\-]+(?:\.[A-Z]{2})?/\d{7}"  # hep-th/9901001, math.AG/0601001
+ARXIV_ID = f"(?:{_OLD_ID}|{_NEW_ID})"  # a versionless arXiv id, for patterns built elsewhere
+_ARXIV_NEW = re.compile(rf"(?<![\d.])({_NEW_ID})(?:v\d+)?(?![\d])")
+_ARXIV_OLD = re.compile(rf"\b({_OLD_ID})(?:v\d+)?\b")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CUT_MARK = re.compile(r"\s*(?:…|\.\.\.|\[\.\.\.\]|\(\.\.\.\))\s*$")
 

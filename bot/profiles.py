@@ -1,6 +1,6 @@
 """A member's interest profile as the matcher sees it, and the rules for editing it.
 
-Owns `MemberProfile` (positive vectors with the source each came from, 👎 vectors, keywords,
+Owns `MemberProfile` (positive vectors with the origin each came from, 👎 vectors, keywords,
 mutes, per-member knobs), the text filters (mutes and must-match keywords), and validation
 of profile input and settings. Pure Python and numpy: no Slack, no database, no model.
 """
@@ -15,14 +15,14 @@ import numpy as np
 
 from bot.authors import is_followable, name_matches, readings
 from bot.schedule import parse_days, parse_time, parse_zone
+from bot.slack_ids import is_team, is_user
 
 __all__ = [
     "AUTHOR_PREFIX",
     "LIKED_GROUP_SIMILARITY",
-    "SLACK_USER_ID",
     "MemberProfile",
+    "Origin",
     "ProfileError",
-    "Source",
     "check_member_ids",
     "liked_groups",
     "liked_vectors",
@@ -34,8 +34,6 @@ __all__ = [
 ]
 
 AUTHOR_PREFIX = "author:"
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")  # a person's id, as Slack sends it
-SLACK_TEAM_ID = re.compile(r"^(?:[TE][A-Z0-9]{1,20})?$")  # a workspace's; "" when none
 MAX_INTEREST_CHARS = 300
 MAX_AUTHOR_CHARS = 100
 # 👍'd papers whose vectors are all pairwise at least this close (cosine) form one group,
@@ -51,7 +49,7 @@ class ProfileError(ValueError):
 
 
 @dataclass(frozen=True)
-class Source:
+class Origin:
     """Why a paper is picked for a member: a positive vector's origin (a typed interest, a
     seed paper, a paper of their imported library, a 👍'd paper, or a group of mutually
     similar 👍'd papers matched by their centroid), or a followed author (no vector: their
@@ -69,8 +67,8 @@ class MemberProfile:
     """Everything needed to score papers for one member, as plain arrays and strings."""
 
     member_id: int
-    positives: np.ndarray  # (k, d) float32 unit rows, one per source
-    sources: list[Source]
+    positives: np.ndarray  # (k, d) float32 unit rows, one per origin
+    origins: list[Origin]
     negatives: np.ndarray  # (m, d) vectors of 👎'd papers
     threshold: float = 0.40  # Settings.default_threshold; see bench/RESULTS.md
     max_papers: int = 5
@@ -80,14 +78,14 @@ class MemberProfile:
     mutes: tuple[str, ...] = ()  # words, or "author:Name"
     disliked: frozenset[int] = field(default_factory=frozenset)  # 👎'd paper ids
     excluded_ids: frozenset[int] = field(default_factory=frozenset)  # never deliver these
-    authors: tuple[Source, ...] = ()  # followed authors (kind "author"), beside the vectors
+    authors: tuple[Origin, ...] = ()  # followed authors (kind "author"), beside the vectors
 
     @property
     def is_cold(self) -> bool:
         """True when the member has no interest, seed, 👍 or followed author to match."""
-        return len(self.sources) == 0 and not self.authors
+        return len(self.origins) == 0 and not self.authors
 
-    def followed_author(self, authors: tuple[str, ...]) -> Source | None:
+    def followed_author(self, authors: tuple[str, ...]) -> Origin | None:
         """The first followed author (in the order followed) among a paper's `authors`."""
         return next(
             (s for s in self.authors if any(name_matches(s.label, a) for a in authors)), None
@@ -170,10 +168,10 @@ def check_member_ids(team_id: str, user_id: str) -> None:
     Raises:
         ProfileError: not a Slack user id (`U…`/`W…`) or workspace id (`T…`/`E…`).
     """
-    if not SLACK_USER_ID.match(user_id):
+    if not is_user(user_id):
         shown = user_id if len(user_id) <= 40 else user_id[:40] + "…"
         _fail(f"“{shown}” is not a Slack user id (U or W, then capital letters and digits)")
-    if not SLACK_TEAM_ID.match(team_id):
+    if not is_team(team_id):
         _fail(f"“{team_id[:40]}” is not a Slack workspace id (T, then capital letters and digits)")
 
 

@@ -86,6 +86,20 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http(s) URL, not {value!r}")
         return value.rstrip("/")
 
+    @field_validator("default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from bot.schedule import parse_zone  # raises ScheduleError, a ValueError
+
+        return parse_zone(value)
+
+    @field_validator("default_delivery_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        from bot.schedule import parse_time
+
+        return parse_time(value)
+
     @field_validator("slack_api_url")
     @classmethod
     def _with_trailing_slash(cls, value: str | None) -> str | None:

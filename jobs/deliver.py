@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
 
 from bot import digest as digest_service
 from bot import reading
@@ -289,17 +288,6 @@ def write(ctx: Context, item: PlannedDigest, *, now: datetime) -> bool:
     them again by DM). `item` comes from `build_due`; `now` is naive UTC. False when a row
     with the same key exists already (another job won the race).
     """
-    member_id, paper_ids = item.member_id, item.payload.paper_ids
-    mentioned = item.payload.mentioned
-
-    def deliveries(session: Session, row_id: int) -> None:
-        if member_id is not None:
-            members_store.record_deliveries(session, member_id, paper_ids, outbox_id=row_id, at=now)
-        for mentioned_id, papers in mentioned.items():  # never again in their DMs
-            members_store.record_deliveries(
-                session, mentioned_id, papers, outbox_id=row_id, at=now, watermark=False
-            )
-
     due = item.due
     row_id = outbox.enqueue(
         ctx.db,
@@ -311,7 +299,7 @@ def write(ctx: Context, item: PlannedDigest, *, now: datetime) -> bool:
         now=now,
         state=item.state,
         error=item.error,
-        then=deliveries if member_id is not None or mentioned else None,
+        member_id=item.member_id,
     )
     return row_id is not None
 

@@ -24,6 +24,7 @@ from bot.slack.answers import answer
 from bot.slack.blocks import Message, ids
 from bot.slack.slash_command import more_like, search_page
 from bot.slack.slash_syntax import Search
+from bot.slack_ids import is_dm
 
 if TYPE_CHECKING:
     from bot.slack.app import PaperboyApp
@@ -95,7 +96,7 @@ def _register_page(
 def _dm_message(body: dict[str, Any]) -> dict[str, Any] | None:
     """The message a button was in, when it is a bot DM that can be updated in place."""
     message = body.get("message") or {}
-    in_dm = (body.get("channel") or {}).get("id", "").startswith("D")
+    in_dm = is_dm((body.get("channel") or {}).get("id", ""))
     return message if in_dm and message.get("blocks") else None
 
 

@@ -10,16 +10,23 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.errors import classify
+
 __all__ = ["bot_is_in", "channel_members"]
 
 
 async def bot_is_in(client: AsyncWebClient, channel_id: str) -> bool:
-    """Whether the bot is a member of the channel (False when Slack won't say: a private
-    channel the bot is not in answers `channel_not_found`)."""
+    """Whether the bot is a member of the channel: False also when Slack says the bot cannot
+    see or post in it (a private channel the bot is not in answers `channel_not_found`).
+    Any other failure (a rate limit, an outage) is raised: it says nothing about membership,
+    and the member must not be told to invite the bot because of it."""
     try:
         info = await client.conversations_info(channel=channel_id)
-    except SlackApiError:
-        return False
+    except SlackApiError as error:
+        failure = classify(error)
+        if failure is not None and failure.channel_gone:
+            return False
+        raise
     return bool((info.get("channel") or {}).get("is_member"))
 
 

@@ -28,6 +28,7 @@ from bot.reading import ExportFile
 from bot.slack import blocks
 from bot.slack.answers import answer
 from bot.slack.blocks import Message
+from bot.slack_ids import is_dm
 
 if TYPE_CHECKING:
     from bot.slack.app import PaperboyApp
@@ -61,7 +62,7 @@ def register(app: PaperboyApp, ctx: Context) -> None:
         user = str(event.get("user_id") or "")
         channel = str(event.get("channel_id") or "")
         file_id = str(event.get("file_id") or (event.get("file") or {}).get("id") or "")
-        if not channel.startswith("D") or not user or not file_id:
+        if not is_dm(channel) or not user or not file_id:
             return  # a channel's file, or nothing to fetch: not a library for us
         if user == context.bot_user_id:
             return  # our own upload (an export) coming back

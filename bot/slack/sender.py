@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlmodel import Session
 
 from bot.context import Context
 from bot.models import utcnow
@@ -136,23 +135,9 @@ class Sender:
                 await asyncio.to_thread(channels_store.stop_channel, db, channel_row_id)
             return "failed"
         await asyncio.to_thread(
-            outbox.mark_sent, db, row.id, ts=ts, conversation=conversation, now=self.clock(),
-            then=self._after_sent(row, ts),
-        )  # fmt: skip
+            outbox.mark_sent, db, row.id, ts=ts, conversation=conversation, now=self.clock()
+        )
         return outcome
-
-    def _after_sent(self, row: outbox.Claimed, ts: str) -> outbox.Then | None:
-        channel_row_id = row.payload.channel_row_id
-        if row.kind != "channel" or channel_row_id is None:
-            return None
-        paper_ids = row.payload.paper_ids
-
-        def record(session: Session, _row_id: int) -> None:
-            channels_store.record_channel_posts(
-                session, channel_row_id, paper_ids, ts, at=row.created_at
-            )
-
-        return record
 
     async def _conversation(self, row: outbox.Claimed) -> str:
         if row.kind != "dm":

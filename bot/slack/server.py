@@ -103,6 +103,8 @@ def _checked(verifier: SignatureVerifier, raw: bytes, request: web.Request) -> A
 
 def _check_shape(text: str, content_type: str) -> None:
     """Refuse (400) a signed body Bolt could not read as a command, action or event."""
+    if not text.strip():
+        raise _Refused(400, "signed body is empty")
     if "application/json" in content_type or text.lstrip().startswith("{"):
         body = _json(text, "body")
     else:

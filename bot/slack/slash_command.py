@@ -46,6 +46,7 @@ from bot.slack.slash_syntax import (
     Unmute,
     parse_command,
 )
+from bot.slack_ids import is_channel, is_dm
 
 if TYPE_CHECKING:
     from bot.slack.app import PaperboyApp
@@ -88,12 +89,12 @@ async def _dispatch(
         return None
     if isinstance(cmd, ChannelOn | ChannelOff | ChannelStatus | ChannelHot):
         channel = command.get("channel_id", "")  # a DM is refused by the channel service
-        if not channel.startswith("D") and not await bot_is_in(client, channel):
+        if not is_dm(channel) and not await bot_is_in(client, channel):
             return notice(NOT_IN_CHANNEL)
         return await app.work.run(channel_change, ctx, team, channel, cmd)
     if isinstance(cmd, Hot):
         channel = command.get("channel_id", "")
-        if not channel.startswith(("C", "G")):
+        if not is_channel(channel):
             return notice(IN_A_CHANNEL)
         if not await bot_is_in(client, channel):
             return notice(NOT_IN_CHANNEL)

@@ -46,19 +46,6 @@ __all__ = [
     "read_source_bytes",
 ]
 
-FORMATS = (
-    "hf-text",
-    "hf-json",
-    "arxiv",
-    "jsonl",
-    "csv",
-    "bibtex",
-    "ris",
-    "zotero-csv",
-    "semantic-scholar",
-)
-REFERENCE_FORMATS = ("bibtex", "ris", "zotero-csv")  # what reference managers export
-
 _PARSERS: dict[str, Callable[..., ParseResult]] = {
     hf_text.FORMAT: hf_text.parse,
     hf_json.FORMAT: hf_json.parse,
@@ -70,6 +57,8 @@ _PARSERS: dict[str, Callable[..., ParseResult]] = {
     zotero_csv.FORMAT: zotero_csv.parse,
     semantic_scholar.FORMAT: semantic_scholar.parse,
 }
+FORMATS = tuple(_PARSERS)  # every format's name, as `--format` takes it
+REFERENCE_FORMATS = (bibtex.FORMAT, ris.FORMAT, zotero_csv.FORMAT)  # reference managers'
 
 
 def _check_format(format: str) -> None:
@@ -99,7 +88,8 @@ def parse_text(text: str, *, format: str = "auto", source: str | None = None) ->
         format = detect_format(text, source)
     result = _PARSERS[format](text, source=source)
     if not result.papers and result.problems:
-        detail = f" ({len(result.problems)} problems, first: {result.problems[0]})"
+        plural = "" if len(result.problems) == 1 else "s"
+        detail = f" ({len(result.problems)} problem{plural}, first: {result.problems[0]})"
         raise ParseError(f"no papers found in {format} source{detail}")
     return result
 

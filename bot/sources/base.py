@@ -22,12 +22,15 @@ __all__ = [
     "clean_text",
     "month_number",
     "parse_date",
+    "person_name",
     "split_authors",
     "strip_html",
 ]
 
 _TAG = re.compile(r"<[^>]+>")
-_AUTHOR_SEP = re.compile(r"\s*[;,]\s*|\s+and\s+")
+_AUTHOR_SEP = re.compile(r"\s*,\s*|\s+and\s+")
+# a surname alone, maybe after lower-case particles: "Doe", "van der Berg", "O'Neil"
+_SURNAME = re.compile(r"^(?:(?:[a-z]{1,3}|von|van|der|den|del|della|dos|ter|ten)\s+)*[^\s.,]+$")
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -130,13 +133,39 @@ def parse_date(value: object) -> date | None:
         return None
 
 
+def person_name(text: str) -> str:
+    """A display name from a bibliographic one: "Last, First" → "First Last",
+    "Last, Jr, First" → "First Last Jr"; a name without a comma (a corporate author,
+    "Jane Doe") is kept as it is."""
+    parts = [part.strip() for part in clean_text(text).split(",")]
+    parts = [part for part in parts if part]
+    if len(parts) == 2:
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 3:
+        return f"{parts[2]} {parts[0]} {parts[1]}"
+    return " ".join(parts)
+
+
+def _names(part: str) -> list[str]:
+    """The names in one semicolon-separated part: "Doe, Jane" is one person (a surname,
+    particles allowed, then given names), "A. Smith, B. Jones" two."""
+    pieces = [piece.strip() for piece in part.split(",")]
+    if len(pieces) == 2 and all(pieces) and _SURNAME.match(pieces[0]):
+        return [person_name(part)]
+    return pieces
+
+
 def split_authors(value: object) -> tuple[str, ...]:
-    """Author names from a list of names or `{"name": ...}` objects, or an "A, B; C" string:
-    cleaned, non-empty, in order."""
+    """Author names from a list of names or `{"name": ...}` objects, or a string: one with
+    semicolons is a list of "Last, First" names ("Doe, Jane; Roe, Rick", as reference
+    managers write), any other is split on commas and "and" ("A, B and C"). Cleaned,
+    non-empty, in order."""
     if value is None:
         return ()
-    if isinstance(value, str):
-        items: list[object] = list(_AUTHOR_SEP.split(value))
+    if isinstance(value, str) and ";" in value:
+        items: list[object] = [name for part in value.split(";") for name in _names(part)]
+    elif isinstance(value, str):
+        items = list(_AUTHOR_SEP.split(value))
     elif isinstance(value, list | tuple):
         items = [item.get("name") if isinstance(item, dict) else item for item in value]
     else:

@@ -5,8 +5,8 @@ A lab's library describes a paper with a bibliographic record, not a feed item: 
 field the exporting tool chose (the URL, a `10.48550/arXiv.…` DOI, `eprint`, Zotero's
 "Extra" line, `journal = {arXiv:2107.04411 [cs, stat]}`). `reference_paper` turns those
 fields into a `Paper` the same way for all three formats. Free-text fields are searched only
-for an explicit "arXiv:" id; notes (`annote`, RIS `N1`) are never searched, since a note
-often cites *other* papers.
+for an explicit "arXiv:" id (BibTeX's `note` field is one of them); annotations
+(`annote`, RIS `N1`) are never searched, since an annotation often cites *other* papers.
 """
 
 from __future__ import annotations
@@ -15,29 +15,16 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from bot.paper import Paper, extract_arxiv_id
-from bot.sources.base import clean_text, month_number
+from bot.paper import ARXIV_ID, Paper, extract_arxiv_id
+from bot.sources.base import clean_text, month_number, person_name
 
-__all__ = ["person_name", "reference_date", "reference_paper"]
+__all__ = ["reference_date", "reference_paper"]
 
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/", re.IGNORECASE)
-_ARXIV_LABEL = re.compile(r"\barxiv\s*:\s*([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I)
-_BARE_ID = re.compile(r"^(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?$", re.I)
+_ARXIV_LABEL = re.compile(rf"\barxiv\s*:\s*({ARXIV_ID})", re.IGNORECASE)
+_BARE_ID = re.compile(rf"^{ARXIV_ID}(?:v\d+)?$", re.IGNORECASE)
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
-
-
-def person_name(text: str) -> str:
-    """A display name from a bibliographic one: "Last, First" → "First Last",
-    "Last, Jr, First" → "First Last Jr"; a name without a comma (a corporate author,
-    "Jane Doe") is kept as it is."""
-    parts = [part.strip() for part in clean_text(text).split(",")]
-    parts = [part for part in parts if part]
-    if len(parts) == 2:
-        return f"{parts[1]} {parts[0]}"
-    if len(parts) == 3:
-        return f"{parts[2]} {parts[0]} {parts[1]}"
-    return " ".join(parts)
 
 
 def reference_date(year: object, month: object = None, day: object = None) -> date | None:
@@ -96,7 +83,7 @@ def reference_paper(
     """One record's paper. `authors` are bibliographic names (see `person_name`); `urls`
     in order of preference (the first http(s) one is the paper's link, else its DOI's
     page); `labelled` are free-text fields that may say "arXiv:<id>" (Extra, journal,
-    note, report number), never notes about other papers."""
+    BibTeX's `note`, report number), never annotations about other papers."""
     names = tuple(name for name in (person_name(a) for a in authors) if name)
     links = [clean_text(url) for url in urls]
     links = [url for url in links if url.startswith(("http://", "https://"))]

@@ -1,6 +1,7 @@
 """Semantic Scholar Graph API responses: `{"total", "offset", "next"?, "data": [paper, ...]}`.
 
-What `/graph/v1/paper/search` (and bulk/batch calls) return: each paper has `paperId`,
+What `/graph/v1/paper/search` and `/paper/search/bulk` return (not `/paper/batch`, a bare
+list, which would read as Hugging Face JSON without the arXiv ids): each paper has `paperId`,
 `title`, `abstract` (often null: publisher-restricted), `authors[{authorId, name}]`,
 `externalIds` (`ArXiv`, `DOI`, …), `publicationDate` (or only a `year`) and `url` (its
 Semantic Scholar page, used only when the paper has no arXiv id to link to). Each paper goes

@@ -49,6 +49,7 @@ __all__ = [
     "replace_library",
     "reset_votes",
     "set_feedback",
+    "teams",
     "unpaused_members",
     "unsave",
     "update_member",
@@ -90,6 +91,15 @@ def ensure_member(db: Database, team_id: str, user_id: str, **defaults: Any) -> 
         row = _member(session, team_id, user_id)
         assert row is not None
         return row
+
+
+def teams(db: Database, user_id: str | None = None) -> list[str]:
+    """The workspaces paperboy has members in (those of `user_id` alone when given)."""
+    query = select(Member.team_id).distinct().order_by(col(Member.team_id))
+    if user_id is not None:
+        query = query.where(col(Member.user_id) == user_id)
+    with db.session() as session:
+        return list(session.exec(query))
 
 
 def unpaused_members(db: Database) -> list[Member]:
@@ -152,13 +162,18 @@ def load_states(db: Database, team_id: str, user_ids: Sequence[str]) -> dict[str
     return {s.member.user_id: s for s in states.values()}
 
 
-def add_interest(db: Database, member_id: int, text: str) -> Interest:
-    """Store a new interest line as typed."""
+def add_interest(db: Database, member_id: int, text: str) -> bool:
+    """Store a new interest line as typed; False when the member follows that text already
+    (a concurrent request may have stored it first: insert-or-ignore)."""
+    dialect = postgresql if db.is_postgres else sqlite
+    statement = (
+        dialect.insert(Interest)
+        .values(member_id=member_id, text=text, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["member_id", "text"])
+        .returning(col(Interest.id))
+    )
     with db.session() as session:
-        row = Interest(member_id=member_id, text=text)
-        session.add(row)
-        session.flush()
-        return row
+        return session.execute(statement).first() is not None
 
 
 def delete_interest(db: Database, member_id: int, interest_id: int) -> bool:

@@ -9,7 +9,7 @@ on PostgreSQL and a compare-and-set update everywhere, so two workers never take
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,12 +20,13 @@ from sqlmodel import Session, col, select
 
 from bot.db import Database
 from bot.models import Outbox
+from bot.store.channels import record_channel_posts
+from bot.store.members import record_deliveries
 
 __all__ = [
     "Claimed",
     "OutboxPayload",
     "OutboxView",
-    "Then",
     "claim_next",
     "enqueue",
     "existing_keys",
@@ -40,8 +41,6 @@ __all__ = [
     "reschedule",
     "set_conversation",
 ]
-
-Then = Callable[[Session, int], None]
 
 
 @dataclass(frozen=True)
@@ -142,15 +141,16 @@ def enqueue(
     now: datetime,
     state: str = "pending",
     error: str | None = None,
-    then: Then | None = None,
+    member_id: int | None = None,
 ) -> int | None:
-    """Write one outbox row and run `then(session, row_id)` (more writes that must commit
-    with it, e.g. `record_deliveries`) in the same transaction.
+    """Write one outbox row and, in the same transaction, the deliveries it makes: its
+    papers to `member_id` (a DM), and each paper a channel post names a member for
+    (`payload.mentioned`: never again in their DMs, and their own digest's watermark stays).
 
-    `key` is unique per recipient and local date (`period`); `kind` is "dm" or "channel";
-    `now` is naive UTC. `state` is "pending" to send, or "skipped" / "failed" (with its
-    `error`) to only remember the period. Returns the new row id, or None when a row with
-    this key already exists.
+    `key` is unique per recipient and local date (`period`); `kind` is "dm", "channel" or
+    "hot"; `now` is naive UTC. `state` is "pending" to send, or "skipped" / "failed" (with
+    its `error`) to only remember the period. Returns the new row id, or None when a row
+    with this key already exists.
     """
     row = Outbox(
         key=key,
@@ -163,14 +163,19 @@ def enqueue(
         created_at=now,
         next_attempt_at=now,
     )
-    try:
-        with db.session() as session:
-            session.add(row)
+    with db.session() as session:
+        session.add(row)
+        try:
             session.flush()
-            if then is not None:
-                then(session, row.id or 0)
-    except IntegrityError:
-        return None
+        except IntegrityError:  # the key exists: written by an earlier or a racing job
+            session.rollback()
+            return None
+        if member_id is not None:
+            record_deliveries(session, member_id, payload.paper_ids, outbox_id=row.id, at=now)
+        for mentioned_id, papers in payload.mentioned.items():
+            record_deliveries(
+                session, mentioned_id, papers, outbox_id=row.id, at=now, watermark=False
+            )
     return row.id
 
 
@@ -224,11 +229,9 @@ def claim_next(db: Database, *, worker: str, now: datetime, lease: timedelta) ->
         return claimed if taken.rowcount == 1 else None  # 0: another worker won the race
 
 
-def _set(db: Database, row_id: int, then: Then | None = None, **values: Any) -> None:
+def _set(db: Database, row_id: int, **values: Any) -> None:
     with db.session() as session:
         session.execute(update(Outbox).where(col(Outbox.id) == row_id).values(**values))
-        if then is not None:
-            then(session, row_id)
 
 
 def set_conversation(db: Database, row_id: int, conversation: str) -> None:
@@ -243,21 +246,22 @@ def mark_sent(
     ts: str,
     conversation: str,
     now: datetime,
-    then: Then | None = None,
 ) -> None:
-    """Record Slack's `ts` and mark the row sent, with `then(session, row_id)` in one commit."""
-    _set(
-        db,
-        row_id,
-        then,
-        state="sent",
-        ts=ts,
-        conversation=conversation,
-        sent_at=now,
-        last_error=None,
-        claimed_by=None,
-        claimed_until=None,
-    )
+    """Record Slack's `ts` and mark the row sent; a channel digest's papers are remembered
+    with that thread in the same commit (`record_channel_posts`), so a later digest links it
+    instead of posting them again."""
+    with db.session() as session:
+        row = session.get(Outbox, row_id)
+        if row is None:
+            return
+        row.state, row.ts, row.conversation, row.sent_at = "sent", ts, conversation, now
+        row.last_error = row.claimed_by = row.claimed_until = None
+        session.add(row)
+        payload = OutboxPayload.from_json(row.payload)
+        if row.kind == "channel" and payload.channel_row_id is not None:
+            record_channel_posts(
+                session, payload.channel_row_id, payload.paper_ids, ts, at=row.created_at
+            )
 
 
 def reschedule(db: Database, row_id: int, *, error: str, next_attempt_at: datetime) -> None:

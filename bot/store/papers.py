@@ -57,6 +57,7 @@ __all__ = [
     "rows_after",
     "rows_revised_since",
     "save_papers",
+    "stored_paper_ids",
     "texts_to_embed",
     "unrecorded_paper_ids",
 ]
@@ -242,17 +243,12 @@ def _resolve(
         for p in papers
         if p.identity.title_key and not earlier.intersection(p.identity)
     ]
-    by_arxiv: dict[str, PaperRow | _Draft] = {}
-    by_title: dict[str, PaperRow | _Draft] = {}
-    for row in _stored(session, [i for _, i in items]):
-        if row.arxiv_id:
-            by_arxiv[row.arxiv_id] = row
-        by_title[row.title_key] = row
+    by_arxiv, by_title = _by_identity(_stored(session, [i for _, i in items]))
     result = SaveResult()
     drafts: list[_Draft] = []
     revised: dict[int, PaperRow] = {}
     for paper, (arxiv_id, title_key) in items:
-        row = (by_arxiv.get(arxiv_id) if arxiv_id else None) or by_title.get(title_key)
+        row = _same_paper(by_arxiv, by_title, Identity(arxiv_id, title_key))
         if row is None:
             row = _draft(paper, title_key)
             drafts.append(row)
@@ -270,6 +266,37 @@ def _resolve(
             row.arxiv_id = arxiv_id
             by_arxiv[arxiv_id] = row
     return drafts, list(revised.values()), result
+
+
+def stored_paper_ids(db: Database, identities: Sequence[Identity]) -> list[int | None]:
+    """The stored paper of each identity (as ingest's dedup decides), or None, aligned with
+    `identities`: how an imported library finds the papers paperboy has."""
+    with db.session() as session:
+        by_arxiv, by_title = _by_identity(_stored(session, identities))
+        rows = [_same_paper(by_arxiv, by_title, identity) for identity in identities]
+        return [row.id if row is not None else None for row in rows]
+
+
+def _by_identity(
+    rows: Iterable[PaperRow],
+) -> tuple[dict[str, PaperRow | _Draft], dict[str, PaperRow | _Draft]]:
+    by_arxiv: dict[str, PaperRow | _Draft] = {}
+    by_title: dict[str, PaperRow | _Draft] = {}
+    for row in rows:
+        if row.arxiv_id:
+            by_arxiv[row.arxiv_id] = row
+        by_title[row.title_key] = row
+    return by_arxiv, by_title
+
+
+def _same_paper(
+    by_arxiv: dict[str, PaperRow | _Draft],
+    by_title: dict[str, PaperRow | _Draft],
+    identity: Identity,
+) -> PaperRow | _Draft | None:
+    """The dedup rule: the same versionless arXiv id, else the same title key."""
+    found = by_arxiv.get(identity.arxiv_id) if identity.arxiv_id else None
+    return found or by_title.get(identity.title_key)
 
 
 def _stored(session: Session, identities: Sequence[Identity]) -> Iterator[PaperRow]:

@@ -16,10 +16,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.db import Database
-from bot.models import Feedback, Member, PaperRow
-from bot.paper import Identity
+from bot.models import Feedback, Member
 
-__all__ = ["TeamSignal", "match_identities", "saved_page", "sharing_members", "team_signals"]
+__all__ = ["TeamSignal", "saved_page", "sharing_members", "team_signals"]
 
 _CHUNK = 500  # bound on SQL parameters per IN (...)
 
@@ -75,30 +74,6 @@ def team_signals(
             TeamSignal(user, int(paper), "save" if kind == "save" else "up", at)
             for user, paper, kind, at in session.exec(query)
         ]
-
-
-def match_identities(db: Database, identities: Sequence[Identity]) -> list[int | None]:
-    """The stored paper id of each identity (same versionless arXiv id, else same title
-    key, as ingest's dedup decides), or None, aligned with `identities`."""
-    arxiv_ids = list({i.arxiv_id for i in identities if i.arxiv_id})
-    title_keys = list({i.title_key for i in identities if i.title_key})
-    by_arxiv: dict[str, int] = {}
-    by_title: dict[str, int] = {}
-    with db.session() as session:
-        for start in range(0, len(arxiv_ids), _CHUNK):
-            chunk = arxiv_ids[start : start + _CHUNK]
-            query = select(PaperRow.id, PaperRow.arxiv_id).where(col(PaperRow.arxiv_id).in_(chunk))
-            by_arxiv.update({str(a): int(i) for i, a in session.exec(query) if i is not None})
-        for start in range(0, len(title_keys), _CHUNK):
-            chunk = title_keys[start : start + _CHUNK]
-            query = select(PaperRow.id, PaperRow.title_key).where(
-                col(PaperRow.title_key).in_(chunk)
-            )
-            by_title.update({str(t): int(i) for i, t in session.exec(query) if i is not None})
-    return [
-        (by_arxiv.get(i.arxiv_id) if i.arxiv_id else None) or by_title.get(i.title_key)
-        for i in identities
-    ]
 
 
 def sharing_members(db: Database, team_id: str, user_ids: Sequence[str]) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import app
 from bot.context import Context
 from bot.store import members as member_store
-from tests.cli import ContextRunner
+from cli import app
+from tests.cli_runner import ContextRunner
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,13 @@ def test_real_ids_are_taken(ctx: Context) -> None:
     result = ContextRunner(ctx).invoke(app, ["member", "add", "W0G3ABC", "--team", "T024BE7LD"])
     assert result.exit_code == 0, result.output
     assert member_store.load_states(ctx.db, "T024BE7LD", ["W0G3ABC"])
+
+
+def test_an_unreachable_database_is_one_line_without_the_password() -> None:
+    from typer.testing import CliRunner
+
+    url = "postgresql+psycopg://bob:s3cret@127.0.0.1:1/nothing"
+    result = CliRunner().invoke(app, ["member", "show", "U1"], env={"DATABASE_URL": url})
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error: DATABASE_URL (")
+    assert len(result.output.strip().splitlines()) == 1 and "s3cret" not in result.output

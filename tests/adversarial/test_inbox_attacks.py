@@ -24,7 +24,7 @@ from bot.context import Context
 from bot.sources import ParseError, parse_text
 from bot.store import papers as paper_store
 from jobs.ingest import ingest_paths
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 
 PAPERBOY = Path(sys.executable).with_name("paperboy")
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def _ingest_json(ctx: Context, *paths: Path) -> dict:
 
 
 def jobs_cli_app():  # the CLI, with its command modules registered (tests/cli.py)
-    from bot.cli import app
+    from cli import app
 
     return app
 

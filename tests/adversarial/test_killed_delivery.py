@@ -16,14 +16,14 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import members
-from bot.cli import app
 from bot.context import Context
 from bot.models import utcnow
 from bot.slack.sender import EVENT_TYPE, worker_id
 from bot.store import outbox
+from cli import app
 from jobs import deliver
 from jobs.ingest import ingest_paths
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 from tests.fake_slack import FakeSlack
 
 

@@ -62,8 +62,9 @@ async def test_unsigned_garbage_is_401_with_one_warning(
         ("payload=%7Bx", FORM),
         ("payload=%5B1%2C2%5D", FORM),  # a list, not an object
         ('{"type": "event_callback", "event": "not an object"}', JSON),
+        ("", FORM),
     ],
-    ids=["broken-json", "broken-payload", "list-payload", "event-not-object"],
+    ids=["broken-json", "broken-payload", "list-payload", "event-not-object", "empty"],
 )
 async def test_signed_but_malformed_is_400_with_one_warning(
     http: TestClient,
@@ -96,3 +97,13 @@ async def test_the_app_still_answers_after_the_garbage(
     )
     assert response.status == 200
     await received(fake_slack, "respond")
+
+
+async def test_a_signed_request_no_listener_takes_is_one_warning_line(
+    http: TestClient, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = '{"type": "block_suggestion", "team": {"id": "T1"}, "user": {"id": "U1"}}'
+    response = await http.post("/slack/events", data=body, headers={**JSON, **signed_headers(body)})
+    assert response.status == 404
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(problems) == 1 and "\n" not in problems[0].getMessage()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from bot.cli import _register, app
+from cli import _register, app
 
 
 def test_demo_ingests_samples_and_prints_personal_digests() -> None:

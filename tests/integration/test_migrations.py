@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
-import bot.cli.dbcmd  # noqa: F401  (registers `paperboy db`)
+import cli.dbcmd  # noqa: F401  (registers `paperboy db`)
 from bot import migrations
-from bot.cli import app
 from bot.db import Database
+from cli import app
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.context import Context
 from bot.models import Delivery, Member, Outbox, PaperRow, utcnow
@@ -68,14 +68,11 @@ def test_outbox_key_is_written_once_with_its_deliveries(ctx: Context) -> None:
     ids = _save(ctx, PAPERS, "h1").new_ids
     member_id = _member_id(ctx)
 
-    def deliveries(session: Session, row_id: int) -> None:
-        member_store.record_deliveries(session, member_id, ids, outbox_id=row_id)
-
     def enqueue() -> int | None:
         return outbox_store.enqueue(
             ctx.db, key="dm:T1:U1:2026-11-26", kind="dm", recipient="U1",
             period="2026-11-26", payload=OutboxPayload("hi", paper_ids=ids), now=utcnow(),
-            then=deliveries,
+            member_id=member_id,
         )  # fmt: skip
 
     assert enqueue() is not None

@@ -6,9 +6,9 @@ import asyncio
 import json
 from pathlib import Path
 
-from bot.cli.serve import _follow_library
 from bot.context import build_context
 from bot.settings import Settings
+from cli.serve import _follow_library
 from jobs.ingest import ingest_paths
 from tests.fakes import FakeEmbedder
 

@@ -42,7 +42,7 @@ TOPICS = {
     "U102": "Protein structure prediction with diffusion models",
     "U103": "Reinforcement learning from human feedback for language models",
 }
-_RUN = "from bot.cli import main; main()"
+_RUN = "from cli import main; main()"
 
 
 class Replica:

@@ -15,11 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot import members
-from bot.cli import app
 from bot.context import Context
 from bot.store import outbox
+from cli import app
 from jobs.ingest import ingest_paths
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 from tests.fake_slack import FakeSlack
 from tests.payloads import signed_headers, slash_command
 

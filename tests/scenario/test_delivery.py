@@ -43,7 +43,7 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
 
 @pytest.fixture
 def papers(ctx: Context, tmp_path: Path) -> None:
-    path = tmp_path / "digest.jsonl"
+    path = tmp_path / "source.jsonl"
     path.write_text("\n".join(json.dumps({"title": t, "abstract": a}) for t, a in PAPERS))
     assert ingest_paths(ctx, [path]).new == len(PAPERS)
 

@@ -35,7 +35,7 @@ def clock(fake_slack: FakeSlack) -> FakeClock:
 
 @pytest.fixture(autouse=True)
 def team(ctx: Context, tmp_path: Path) -> None:
-    path = tmp_path / "digest.jsonl"
+    path = tmp_path / "source.jsonl"
     titles = ["Graph neural networks for chemistry", "Scaling graph neural networks"]
     path.write_text("\n".join(json.dumps({"title": t, "abstract": t}) for t in titles))
     ingest_paths(ctx, [path])

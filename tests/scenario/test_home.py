@@ -168,9 +168,7 @@ async def send_digest(ctx: Context, fake: FakeSlack, day: int, paper_ids: list[i
         period=f"2024-05-{day:02d}",
         payload=OutboxPayload("papers", paper_ids=paper_ids),
         now=at,
-        then=lambda s, row_id: member_store.record_deliveries(
-            s, member_id, paper_ids, outbox_id=row_id, at=at
-        ),
+        member_id=member_id,
     )
     client = AsyncWebClient(token="xoxb-test-token", base_url=fake.url)
     sender = Sender(ctx, client, clock=lambda: at)

@@ -1,6 +1,6 @@
 """Socket Mode end to end against the fake Slack: `apps.connections.open`, envelopes, acks.
 
-In process, the app is served through `bot.cli.serve`'s Socket Mode start-up; as a process,
+In process, the app is served through `cli.serve`'s Socket Mode start-up; as a process,
 `paperboy run --socket` connects, answers an envelope and stops cleanly on SIGTERM.
 """
 
@@ -24,8 +24,8 @@ from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cli.serve import _start_socket_mode
 from bot.context import Context
+from cli.serve import _start_socket_mode
 from tests.fake_slack import FakeSlack, envelope
 from tests.payloads import event, slash_command
 from tests.scenario.conftest import drain

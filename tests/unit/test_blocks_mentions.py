@@ -121,3 +121,9 @@ def test_paper_text_never_pings_or_links(build: Callable[[], Any]):
     for text in strings:
         assert "<!" not in text and "<@U123" not in text, text
         assert "<https://evil" not in text, text
+
+
+def test_a_notice_escapes_member_text_once_in_blocks_and_fallback() -> None:
+    message = blocks.notice("Following “{}”.", "<!channel> & co").to_kwargs()
+    assert message["text"] == "Following “&lt;!channel&gt; &amp; co”."
+    assert message["blocks"][0]["text"]["text"] == message["text"]

@@ -67,3 +67,13 @@ def test_channels_read_times_as_members_do(ctx: Context) -> None:
 def test_off_and_status_refuse_a_dm(ctx: Context, call):
     with pytest.raises(channels.ChannelError):
         call(ctx, "T1", "DU1")
+
+
+def test_a_new_channel_starts_from_the_workspace_defaults(ctx: Context) -> None:
+    ctx.settings = ctx.settings.model_copy(
+        update={"default_delivery_time": "08:15", "default_timezone": "Europe/Oslo"}
+    )
+    state = channels.enable_channel(ctx, "T1", "C9")
+    assert (state.delivery_time, state.timezone) == ("08:15", "Europe/Oslo")
+    again = channels.enable_channel(ctx, "T1", "C9", time="10:00")
+    assert (again.delivery_time, again.timezone) == ("10:00", "Europe/Oslo")

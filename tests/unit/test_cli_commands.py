@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import bot.cli
-from bot.cli import COMMANDS, app
+import cli
+from cli import COMMANDS, app
 
 
 def _names() -> set[str]:
@@ -18,20 +18,20 @@ def _names() -> set[str]:
 
 
 def test_every_command_is_listed_with_its_module() -> None:
-    bot.cli._register()
+    cli._register()
     assert _names() == set(COMMANDS)
     for name, module in COMMANDS.items():
-        source = sys.modules[f"bot.cli.{module}"].__file__
+        source = sys.modules[f"cli.{module}"].__file__
         assert source and f'"{name}"' in Path(source).read_text(encoding="utf-8"), name
 
 
 def test_a_one_shot_command_imports_its_module_alone() -> None:
     code = (
-        "import sys; from bot.cli import _register; _register('ingest'); "
-        "print(sorted(m for m in sys.modules if m.startswith(('bot.cli.', 'bot.slack', 'scipy'))))"
+        "import sys; from cli import _register; _register('ingest'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('cli.', 'bot.slack', 'scipy'))))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert "bot.cli.ingest" in loaded
-    assert "bot.cli.serve" not in loaded and "bot.slack" not in loaded and "scipy" not in loaded
+    assert "cli.ingest" in loaded
+    assert "cli.serve" not in loaded and "bot.slack" not in loaded and "scipy" not in loaded

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot import members
 from bot.context import Context
-from tests.cli import ContextRunner
+from bot.store import members as member_store
+from cli import app
+from tests.cli_runner import ContextRunner
 from tests.paper_files import CORPUS, add_papers
 
 
@@ -70,3 +72,17 @@ def test_showing_an_unknown_member_says_so_and_creates_nobody(runner: CliRunner)
     assert unknown.exit_code == 2 and "no member U404" in unknown.output
     again = runner.invoke(app, ["member", "show", "U404"])
     assert again.exit_code == 2  # the first call did not create the member
+
+
+def test_without_team_a_command_means_the_members_workspace(ctx: Context) -> None:
+    members.follow(ctx, "T1", "U5", "graph neural networks")  # as `/papers follow` in T1 does
+    runner = ContextRunner(ctx)
+    shown = runner.invoke(app, ["member", "show", "U5", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["member"]["team_id"] == "T1"
+    added = runner.invoke(app, ["member", "add", "U6", "-i", "proteins"])  # the one workspace
+    assert added.exit_code == 0, added.output
+    assert member_store.load_states(ctx.db, "T1", ["U6"])
+    members.follow(ctx, "T2", "U7", "x rays")  # a second workspace: now it must be named
+    ambiguous = runner.invoke(app, ["member", "add", "U8", "-i", "lasers"])
+    assert ambiguous.exit_code == 0 and member_store.load_states(ctx.db, "", ["U8"])

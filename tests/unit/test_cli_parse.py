@@ -12,13 +12,13 @@ import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner, Result
 
-import bot.cli.parse  # noqa: F401  (registers the command on `app`)
-from bot.cli import app
+import cli.parse  # noqa: F401  (registers the command on `app`)
+from cli import app
 from tests.conftest import FIXTURES_DIR
 
 
 def invoke(*args: str) -> Result:
-    """Run `paperboy parse ARGS` on `bot.cli.app`, which is a group once other modules register
+    """Run `paperboy parse ARGS` on `cli.app`, which is a group once other modules register
     commands, and the `parse` command itself while it is the only one."""
     command = typer.main.get_command(app)
     prefix = ["parse"] if isinstance(command, TyperGroup) else []
@@ -86,7 +86,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_parse_loads_no_database_or_model() -> None:
     code = (
-        "import sys, bot.cli.parse; "
+        "import sys, cli.parse; "
         "print(sorted({'bot.context', 'bot.db', 'sentence_transformers'} & set(sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

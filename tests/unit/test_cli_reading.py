@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot import channels, members
-from bot.cli import app
 from bot.context import Context, build_context
 from bot.settings import Settings
-from tests.cli import ContextRunner
+from cli import app
+from tests.cli_runner import ContextRunner
 from tests.fake_slack import FakeSlack
 from tests.fakes import FakeEmbedder
 from tests.paper_files import CORPUS, add_papers

@@ -224,14 +224,14 @@ def test_similar_thumbs_up_count_as_one_group_and_unrelated_ones_stay_apart(ctx,
     for n in (0, 2, 3):  # one video paper, two protein papers
         members.record_feedback(ctx, T, U, ids[CORPUS[n]["title"]], "up")
     state = member_store.load_states(ctx.db, T, [U])[U]
-    sources = matching_profile(ctx, state).sources
-    assert [(s.kind, s.size) for s in sources] == [("liked", 1), ("liked_group", 2)]
-    assert sources[1].ref in {ids[CORPUS[2]["title"]], ids[CORPUS[3]["title"]]}
+    origins = matching_profile(ctx, state).origins
+    assert [(s.kind, s.size) for s in origins] == [("liked", 1), ("liked_group", 2)]
+    assert origins[1].ref in {ids[CORPUS[2]["title"]], ids[CORPUS[3]["title"]]}
     items = build_member_digest(ctx, T, U).items
     assert items[0].paper.title == CORPUS[1]["title"]  # the lone video 👍 still brings its kin
     assert items[0].reason.startswith(f"like *{CORPUS[0]['title']}* that you 👍'd: ")
-    group = _reason(sources[1], (0.61, False))
-    assert group == f"like the 2 papers you 👍'd, such as *{sources[1].label}*: strong match (0.61)"
+    group = _reason(origins[1], (0.61, False))
+    assert group == f"like the 2 papers you 👍'd, such as *{origins[1].label}*: strong match (0.61)"
 
 
 GRAPH, FOLDING = "graph neural networks", "protein structure prediction"

@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 import jobs.fetch
-from bot.cli import app
 from bot.context import Context
 from bot.models import SourceFetch
 from bot.settings import Settings
 from bot.sources.feeds import Feed, SourcesError, parse_sources
 from bot.sources.fetch import Fetcher
 from bot.store import sources as source_store
+from cli import app
 from jobs.fetch import build_fetcher, fetch_sources, plan
 from jobs.ingest import ingest_paths
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 from tests.fake_sources import HF_PATH, FakeSources, Recorded, body
 
 PAPERBOY = Path(sys.executable).with_name("paperboy")
@@ -350,3 +350,13 @@ def test_a_bad_sources_setting_stops_a_command_with_one_line_naming_it(
     assert done.returncode == 2
     assert done.stderr.startswith("error: SOURCES: unknown source 'rss:cs.CV'")
     assert done.stderr.count("\n") == 1
+
+
+def test_fetch_command_refuses_a_since_it_cannot_honour(ctx) -> None:
+    runner = ContextRunner(ctx)
+    future = (datetime.now().date() + timedelta(days=3)).isoformat()
+    result = runner.invoke(app, ["fetch", "--since", future])
+    assert result.exit_code == 2 and "is in the future" in result.output
+    past = (datetime.now().date() - timedelta(days=3)).isoformat()
+    arxiv = runner.invoke(app, ["fetch", "--source", "arxiv:cs.CV+cs.LG", "--since", past])
+    assert arxiv.exit_code == 2 and "backfills Hugging Face only" in arxiv.output

@@ -122,9 +122,9 @@ async def test_run_wraps_ingest_for_the_scheduler(ctx: Context, tmp_path: Path) 
 
 
 def test_cli_ingest_json_and_missing_path(ctx: Context, tmp_path: Path) -> None:
-    import bot.cli.ingest
-    import bot.cli.search  # noqa: F401  (registers both commands)
-    from bot.cli import app
+    import cli.ingest
+    import cli.search  # noqa: F401  (registers both commands)
+    from cli import app
 
     source = _jsonl(tmp_path / "a.jsonl", [_paper(1), _paper(2)])
     result = CliRunner().invoke(app, ["ingest", str(source), "--json"], obj=ctx)
@@ -139,8 +139,8 @@ def test_cli_ingest_json_and_missing_path(ctx: Context, tmp_path: Path) -> None:
 def test_cli_ingest_reports_bad_lines_and_keeps_the_good_ones(
     ctx: Context, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import bot.cli.ingest  # noqa: F401  (registers the command)
-    from bot.cli import app
+    import cli.ingest  # noqa: F401  (registers the command)
+    from cli import app
 
     def source(name: str, first: int) -> Path:
         lines = [json.dumps(_paper(first)), "{not json", json.dumps(_paper(first + 1))]

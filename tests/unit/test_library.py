@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.store import papers as paper_store
 from bot.store.papers import InboxRecord
 from jobs.ingest import store_papers
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 from tests.fakes import FakeEmbedder
 
 PAPERS = [
@@ -145,9 +145,9 @@ def test_ids_ingested_between(library: Library) -> None:
 def test_cli_search_json_and_errors(
     library: Library, ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.cli.ingest
-    import bot.cli.search  # noqa: F401  (registers both commands)
-    from bot.cli import app
+    import cli.ingest
+    import cli.search  # noqa: F401  (registers both commands)
+    from cli import app
 
     runner = ContextRunner(ctx)
     result = runner.invoke(app, ["search", "MoIE", "--limit", "2", "--json"])
@@ -168,7 +168,7 @@ def test_cli_search_json_and_errors(
 def test_cli_search_queries_file_gives_one_list_per_line_in_order(
     library: Library, ctx: Context, embedder: FakeEmbedder, tmp_path
 ) -> None:
-    from bot.cli import app
+    from cli import app
 
     queries = tmp_path / "queries.txt"
     queries.write_text("MoIE\n\n  diffusion for images  \n?!\nreversible columns\n")

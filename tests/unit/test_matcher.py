@@ -13,9 +13,9 @@ from bot.matcher import (
     MemberVectors,
     lexical_bonus,
     match,
-    match_by_source,
+    match_by_origin,
+    origin_counts,
     popularity_bonus,
-    source_counts,
     spread,
 )
 from bot.profiles import liked_vectors
@@ -39,7 +39,7 @@ def test_best_positive_wins_not_the_mean() -> None:
     (found,) = match(papers, [member], k=3)
     assert [m.paper for m in found[:2]] == [0, 1]
     assert found[0].score == 1.0 and found[1].score == 1.0
-    assert [m.source for m in found[:2]] == [0, 1]
+    assert [m.origin for m in found[:2]] == [0, 1]
 
 
 def test_many_members_agree_with_brute_force() -> None:
@@ -62,7 +62,7 @@ def test_many_members_agree_with_brute_force() -> None:
         scores[[5, 7]] = -np.inf
         top = np.argsort(-scores, kind="stable")[:4]
         assert [m.paper for m in found] == top.tolist()
-        assert [m.source for m in found] == sims.argmax(axis=1)[top].tolist()
+        assert [m.origin for m in found] == sims.argmax(axis=1)[top].tolist()
 
 
 def test_disliked_neighbours_are_pushed_down() -> None:
@@ -93,7 +93,7 @@ def test_popularity_bonus_is_small_and_only_when_asked() -> None:
     assert up[0].paper == 0 and down[0].paper == 1
 
 
-def test_by_source_ranks_each_row_alone_and_its_union_is_match(monkeypatch) -> None:
+def test_by_origin_ranks_each_row_alone_and_its_union_is_match(monkeypatch) -> None:
     rng = np.random.default_rng(4)
     papers = _unit(rng.standard_normal((120, 16)))
     popularity = popularity_bonus(rng.integers(0, 50, 120).tolist())
@@ -113,7 +113,7 @@ def test_by_source_ranks_each_row_alone_and_its_union_is_match(monkeypatch) -> N
     ]
     overall = match(papers, members, k=6, popularity=popularity)
     monkeypatch.setattr("bot.matcher.BLOCK_ELEMENTS", 120 * 7)  # several chunks
-    by_row = match_by_source(papers, members, k=6, popularity=popularity)
+    by_row = match_by_origin(papers, members, k=6, popularity=popularity)
     for member, found, lists in zip(members, overall, by_row, strict=True):
         assert len(lists) == len(member.positives)
         for row, picks in enumerate(lists):
@@ -129,21 +129,21 @@ def test_by_source_ranks_each_row_alone_and_its_union_is_match(monkeypatch) -> N
                 scores[member.excluded] = -np.inf
             top = np.argsort(-scores, kind="stable")[:6]
             assert [m.paper for m in picks] == top.tolist()
-            assert {m.source for m in picks} == {row}
+            assert {m.origin for m in picks} == {row}
             np.testing.assert_allclose([m.score for m in picks], scores[top], atol=1e-5)
             np.testing.assert_allclose([m.similarity for m in picks], sims[top], atol=1e-5)
         best = sorted((m for picks in lists for m in picks), key=lambda m: (-m.score, m.paper))
         seen: set[int] = set()
         union = [m for m in best if not (m.paper in seen or seen.add(m.paper))][:6]
-        assert [(m.paper, m.source) for m in union] == [(m.paper, m.source) for m in found]
+        assert [(m.paper, m.origin) for m in union] == [(m.paper, m.origin) for m in found]
         np.testing.assert_allclose([m.score for m in union], [m.score for m in found], atol=1e-6)
 
 
-def test_by_source_floors_and_cold_members() -> None:
+def test_by_origin_floors_and_cold_members() -> None:
     papers = _axes(0, 1, 2)
     member = MemberVectors(_axes(0, 1), _empty(), excluded=np.array([0]))
     cold = MemberVectors(_empty(), _empty())
-    lists, nothing = match_by_source(papers, [member, cold], k=3, min_scores=[0.5, 0.5])
+    lists, nothing = match_by_origin(papers, [member, cold], k=3, min_scores=[0.5, 0.5])
     assert [[m.paper for m in picks] for picks in lists] == [[], [1]]
     assert nothing == []
 
@@ -157,8 +157,8 @@ def test_chunking_gives_the_same_answer(monkeypatch) -> None:
     chunked = match(papers, members, k=3)
     # the same picks and reasons; scores equal to float32 rounding (BLAS sums a product of
     # another shape in another order)
-    assert [[(m.paper, m.source) for m in ms] for ms in chunked] == [
-        [(m.paper, m.source) for m in ms] for ms in whole
+    assert [[(m.paper, m.origin) for m in ms] for ms in chunked] == [
+        [(m.paper, m.origin) for m in ms] for ms in whole
     ]
     np.testing.assert_allclose(
         [m.score for ms in chunked for m in ms], [m.score for ms in whole for m in ms], atol=1e-6
@@ -180,15 +180,15 @@ def test_spread_gives_each_group_its_best_then_the_best_of_the_rest() -> None:
     c = [Match(5, 0.3, 0.3, 2)]
     d = [Match(4, 0.35, 0.35, 3)]  # c's paper is a copy of d's: c is not heard twice
     picks = spread([a, b, c, d], vectors, limit=4)
-    assert [(m.paper, m.source) for m in picks] == [(0, 0), (1, 0), (3, 1), (4, 3)]
+    assert [(m.paper, m.origin) for m in picks] == [(0, 0), (1, 0), (3, 1), (4, 3)]
     two = spread([a, b, c, d], vectors, limit=2)
-    assert [(m.paper, m.source) for m in two] == [(0, 0), (3, 1)]
+    assert [(m.paper, m.origin) for m in two] == [(0, 0), (3, 1)]
     assert spread([[], []], vectors, limit=3) == [] and spread([a], vectors, limit=0) == []
 
 
-def test_source_counts_credit_the_best_vector_only() -> None:
+def test_origin_counts_credit_the_best_vector_only() -> None:
     papers = _axes(0, 0, 1, 2)
-    assert source_counts(papers, _axes(0, 1), 0.5).tolist() == [2, 1]
+    assert origin_counts(papers, _axes(0, 1), 0.5).tolist() == [2, 1]
 
 
 def test_lexical_bonus_is_bounded_and_squashed() -> None:
@@ -214,7 +214,7 @@ def test_lexical_bonus_agrees_with_brute_force_dense_and_sparse() -> None:
         sims = np.minimum(papers @ member.positives.T + bonus.T, 1.0)
         top = np.argsort(-sims.max(axis=1), kind="stable")[:5]
         assert [m.paper for m in found] == top.tolist()
-        assert [m.source for m in found] == sims.argmax(axis=1)[top].tolist()
+        assert [m.origin for m in found] == sims.argmax(axis=1)[top].tolist()
         assert [m.similarity for m in found] == pytest.approx(sims.max(axis=1)[top].tolist())
 
 
@@ -228,7 +228,7 @@ def test_a_word_match_names_the_interest_that_matched() -> None:
         [MemberVectors(positives, _empty(4)), MemberVectors(positives, _empty(4), lexical=bonus)],
         k=1,
     )
-    assert lexical.source == 1 and lexical.score == pytest.approx(plain.score + LEXICAL_WEIGHT)
+    assert lexical.origin == 1 and lexical.score == pytest.approx(plain.score + LEXICAL_WEIGHT)
 
 
 def test_ties_go_to_the_lower_paper_index() -> None:
@@ -255,7 +255,7 @@ def test_a_group_of_likes_matches_by_its_centroid_and_unrelated_likes_stay_apart
     (each,) = match(papers, [MemberVectors(liked, _empty())], k=3)
     assert [m.paper for m in each] == [1, 2, 0]  # each 👍 alone: the near copy wins
     assert [m.paper for m in grouped] == [0, 2, 1]  # the group's centroid: its topic wins
-    assert [m.source for m in grouped] == [0, 1, 0]  # and the lone 👍 still serves its own
+    assert [m.origin for m in grouped] == [0, 1, 0]  # and the lone 👍 still serves its own
 
 
 def test_unrelated_likes_each_bring_their_own_topic_at_real_model_cosines() -> None:
@@ -279,7 +279,7 @@ def test_unrelated_likes_each_bring_their_own_topic_at_real_model_cosines() -> N
     assert groups == [[0], [1], [2]]
     (found,) = match(papers, [MemberVectors(vectors, _empty(dim))], k=3)
     assert [m.paper for m in found] == [0, 1, 2]  # every topic served, by its own 👍
-    assert [m.source for m in found] == [0, 1, 2]
+    assert [m.origin for m in found] == [0, 1, 2]
     assert [m.score for m in found] == pytest.approx([0.7, 0.7, 0.7], abs=1e-6)
     # one centroid of the three (the previous cut, 0.2) ranks the generic papers first
     merged, _, _ = liked_vectors(liked, min_similarity=0.2)

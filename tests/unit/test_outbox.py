@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import Session
 
 from bot.db import Database
 from bot.store import outbox
@@ -29,22 +28,29 @@ def add(db: Database, key: str = "dm:T1:U1:2026-11-26", **kwargs: object) -> int
     return outbox.enqueue(db, key=key, payload=OutboxPayload("hi", paper_ids=[1, 2]), **fields)
 
 
-def test_second_insert_for_the_same_key_is_a_no_op(db: Database) -> None:
-    calls: list[int] = []
-    first = add(db, then=lambda session, row_id: calls.append(row_id))
+def test_second_insert_for_the_same_key_is_a_no_op(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int | None] = []
+    monkeypatch.setattr(outbox, "record_deliveries", lambda *a, **k: calls.append(k["outbox_id"]))
+    first = add(db, member_id=7)
     assert first is not None and calls == [first]
-    assert add(db, then=lambda session, row_id: calls.append(row_id)) is None
-    assert calls == [first]
+    assert add(db, member_id=7) is None
+    assert calls == [first]  # the second write recorded no deliveries either
     assert [r.key for r in outbox.list_rows(db)] == ["dm:T1:U1:2026-11-26"]
 
 
-def test_row_and_its_companion_writes_commit_together(db: Database) -> None:
-    def broken(session: Session, row_id: int) -> None:
+def test_row_and_its_deliveries_commit_together(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("crash while recording deliveries")
 
+    monkeypatch.setattr(outbox, "record_deliveries", broken)
     with pytest.raises(RuntimeError):
-        add(db, then=broken)
+        add(db, member_id=7)
     assert outbox.list_rows(db) == []
+    monkeypatch.undo()
     assert add(db) is not None
 
 
@@ -99,15 +105,21 @@ def test_outcomes(db: Database) -> None:
     assert [r.id for r in outbox.list_rows(db, states=["failed"])] == [failed_id]
 
 
-def test_failed_mark_sent_changes_nothing(db: Database) -> None:
-    row_id = add(db)
+def test_failed_mark_sent_changes_nothing(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    payload = OutboxPayload("hi", paper_ids=[1], channel_row_id=3)
+    row_id = outbox.enqueue(
+        db, key="channel:T1:C1:x", kind="channel", recipient="C1", period="x", payload=payload,
+        now=NOW,
+    )  # fmt: skip
+    assert row_id is not None
     outbox.claim_next(db, worker="w", now=NOW, lease=LEASE)
 
-    def broken(session: Session, row_id: int) -> None:
-        raise RuntimeError("crash")
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("crash while remembering the channel's posts")
 
+    monkeypatch.setattr(outbox, "record_channel_posts", broken)
     with pytest.raises(RuntimeError):
-        outbox.mark_sent(db, row_id, ts="1.0", conversation="DU1", now=NOW, then=broken)
+        outbox.mark_sent(db, row_id, ts="1.0", conversation="C1", now=NOW)
     (row,) = outbox.list_rows(db)
     assert (row.state, row.ts) == ("sending", None)
 

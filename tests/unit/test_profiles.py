@@ -19,7 +19,7 @@ from bot.profiles import (
 
 def _profile(**kwargs) -> MemberProfile:
     empty = np.zeros((0, 4), dtype=np.float32)
-    return MemberProfile(member_id=1, positives=empty, sources=[], negatives=empty, **kwargs)
+    return MemberProfile(member_id=1, positives=empty, origins=[], negatives=empty, **kwargs)
 
 
 def test_word_mutes_match_whole_words_any_case() -> None:

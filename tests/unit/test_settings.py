@@ -72,3 +72,14 @@ def test_secrets_do_not_show_in_repr() -> None:
     settings = Settings(_env_file=None, slack_bot_token="xoxb-secret-value")
     assert "xoxb-secret-value" not in repr(settings)
     assert "xoxb-secret-value" not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [({"default_timezone": "Mars/Base"}, "default_timezone"),
+     ({"default_delivery_time": "9am"}, "default_delivery_time")],
+)  # fmt: skip
+def test_default_schedule_settings_are_checked_at_start(values: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings(_env_file=None, **values)
+    assert Settings(_env_file=None, default_delivery_time="7:30").default_delivery_time == "07:30"

@@ -23,8 +23,8 @@ from tests.conftest import FIXTURES_DIR
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("digest.jsonl", "jsonl"),
-        ("digest.csv", "csv"),
+        ("source.jsonl", "jsonl"),
+        ("source.csv", "csv"),
         ("daily_papers.json", "hf-json"),
         ("arxiv_atom.xml", "arxiv"),
         ("arxiv_rss.xml", "arxiv"),
@@ -49,7 +49,7 @@ def test_detection_edge_cases() -> None:
 
 
 def test_jsonl_keeps_good_lines_and_reports_bad_ones() -> None:
-    result = parse_file(FIXTURES_DIR / "digest.jsonl")
+    result = parse_file(FIXTURES_DIR / "source.jsonl")
     assert result.problems == ["line 7: not valid JSON", "line 9: missing title"]
     assert len(result.papers) == 8
     first, second = result.papers[:2]
@@ -69,7 +69,7 @@ def test_jsonl_keeps_good_lines_and_reports_bad_ones() -> None:
 
 
 def test_csv_rows_quoted_newlines_and_missing_title() -> None:
-    result = parse_file(FIXTURES_DIR / "digest.csv")
+    result = parse_file(FIXTURES_DIR / "source.csv")
     assert result.problems == ["line 5: missing title"]
     folding, frames, graphs = result.papers
     assert folding.title == "Protein Folding, Revisited"
@@ -189,7 +189,7 @@ def test_file_with_no_papers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32", "cp1252", "latin-1"])
 def test_encodings_are_decoded(tmp_path: Path, encoding: str) -> None:
-    path = tmp_path / "digest.csv"
+    path = tmp_path / "source.csv"
     text = "title,abstract\nCafé Crème: Naïve Résumés,Über façade déjà vu.\n"
     path.write_bytes(text.encode(encoding))
     assert read_source(path) == text
@@ -223,3 +223,17 @@ def test_shipped_samples_parse_and_overlap() -> None:
     assert keys["arxiv_cs_cv.rss"] & keys["hf_daily_2024-06-18.txt"]
     assert ids["molecules_group_picks.csv"] & ids["arxiv_cs_lg.atom"]
     assert keys["molecules_group_picks.csv"] & keys["team_reading_list.jsonl"]
+
+
+def test_author_strings_split_by_their_own_separators() -> None:
+    from bot.sources.base import split_authors
+
+    assert split_authors("Doe, Jane; Roe, Rick") == ("Jane Doe", "Rick Roe")
+    assert split_authors("Ada Lovelace, Alan Turing and Grace Hopper") == (
+        "Ada Lovelace",
+        "Alan Turing",
+        "Grace Hopper",
+    )
+    assert split_authors("The ABC Consortium; Doe, J.") == ("The ABC Consortium", "J. Doe")
+    assert split_authors("van der Berg, Jan; Roe, Rick") == ("Jan van der Berg", "Rick Roe")
+    assert split_authors("A. Smith, B. Jones; C. Wu") == ("A. Smith", "B. Jones", "C. Wu")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import app
 from bot.context import Context
 from bot.sources import parse_file, parse_text
 from bot.store import papers as paper_store
+from cli import app
 from jobs.ingest import ingest_paths
-from tests.cli import ContextRunner
+from tests.cli_runner import ContextRunner
 from tests.conftest import FIXTURES_DIR
 
 SAMPLES = FIXTURES_DIR / "sources"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import app
 from bot.context import Context
 from bot.paper import Paper
 from bot.sources import FORMATS, REFERENCE_FORMATS, ParseError, detect_format, parse_file
 from bot.sources.bibtex import latex_to_text
 from bot.sources.bibtex import parse as parse_bibtex
-from tests.cli import ContextRunner
+from cli import app
+from tests.cli_runner import ContextRunner
 from tests.conftest import FIXTURES_DIR
 
 SAMPLES = FIXTURES_DIR / "sources"

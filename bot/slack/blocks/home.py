@@ -236,7 +236,11 @@ def _text(value: str) -> PlainTextInputElement:
     return PlainTextInputElement(initial_value=value)
 
 
-def _input(block_id: str, label: str, element: Any) -> InputBlock:
+def _input(
+    block_id: str,
+    label: str,
+    element: TimePickerElement | PlainTextInputElement | CheckboxesElement,
+) -> InputBlock:
     element.action_id = "value"
     return InputBlock(block_id=block_id, label=label, element=element)
 

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bot.digest import ChannelDigest, ChannelDigestItem, DigestItem, MemberDigest
 from bot.library import PaperView, SearchHit
+from bot.schedule import known_zone
 from bot.slack.blocks import ids
 from bot.slack.blocks.text import (
     MAX_BUTTON_VALUE,
@@ -244,7 +245,8 @@ def _fit(head: list[Block], papers: list[Layouts], what: str) -> list[Block]:
 
 def _day(digest: MemberDigest | ChannelDigest) -> str:
     """The digest's end as a date in its recipient's time zone ("Tue 9 Jun")."""
-    local = digest.until.replace(tzinfo=UTC).astimezone(ZoneInfo(digest.timezone))
+    zone = ZoneInfo(known_zone(digest.timezone) or "UTC")  # a bad stored zone reads as UTC
+    local = digest.until.replace(tzinfo=UTC).astimezone(zone)
     return local.strftime("%a %-d %b")
 
 

@@ -31,6 +31,7 @@ from bot.slack.blocks.text import (
     permalink,
     plain,
 )
+from bot.slack_ids import is_channel
 
 __all__ = ["hot_message", "import_report_message", "saved_message", "unsave_value"]
 
@@ -115,7 +116,7 @@ def hot_message(hot: HotList, *, weekly: bool = False) -> Message:
     """What the channel's members 👍'd and saved in the period: the weekly post ("Hot in
     #channel this week") or the reply to `/papers hot`."""
     period = "this week" if hot.days == 7 else f"in the last {hot.days} days"
-    channel = f"<#{hot.channel_id}>" if hot.channel_id[:1] in "CG" else "this channel"
+    channel = f"<#{hot.channel_id}>" if is_channel(hot.channel_id) else "this channel"
     heading = f"🔥 Hot in {channel} {period}"
     blocks: list[Block] = [
         HeaderBlock(text=plain(f"🔥 What this channel is reading {period}", MAX_HEADER))

@@ -14,6 +14,7 @@ from bot.slack.blocks.text import (
     MAX_SECTION_TEXT,
     Message,
     escaped,
+    fit_mrkdwn,
     mrkdwn,
 )
 
@@ -58,8 +59,8 @@ def help_message() -> Message:
 def notice(template: str, *values: str) -> Message:
     """A one-section reply: `template` is our (trusted) mrkdwn, `values` (member or paper
     text) are escaped and shortened into its `{}`."""
-    text = template.format(*(escaped(v, 500) for v in values))
-    return Message(escaped(text, MAX_FALLBACK_TEXT), [SectionBlock(text=mrkdwn(text))])
+    text = template.format(*(escaped(v, 500) for v in values))  # escaped once, here
+    return Message(fit_mrkdwn(text, MAX_FALLBACK_TEXT), [SectionBlock(text=mrkdwn(text))])
 
 
 def error_message(text: str) -> Message:

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, PlainTextObject
 
-from bot.profiles import SLACK_USER_ID
+from bot.slack_ids import is_channel, is_dm, is_user
 from bot.summaries import truncate
 
 __all__ = [
@@ -42,7 +42,6 @@ MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK_TEXT = 40_000
-_CHANNEL_ID = re.compile(r"^[CDG][A-Z0-9]{1,20}$")
 
 
 @dataclass
@@ -103,11 +102,11 @@ def safe_url(url: str | None) -> str | None:
 
 def mention(user_id: str) -> str:
     """A real mention for a Slack user id; anything else is shown escaped."""
-    return f"<@{user_id}>" if SLACK_USER_ID.match(user_id) else escape_mrkdwn(user_id)
+    return f"<@{user_id}>" if is_user(user_id) else escape_mrkdwn(user_id)
 
 
 def permalink(channel_id: str, ts: str) -> str | None:
     """A link to a message built from its channel and ts (no API call)."""
-    if not _CHANNEL_ID.match(channel_id) or not re.match(r"^\d+\.\d+$", ts):
+    if not (is_channel(channel_id) or is_dm(channel_id)) or not re.match(r"^\d+\.\d+$", ts):
         return None
     return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.context import Context
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 from jobs.ingest import IngestReport, ingest_paths
 
 __all__ = ["ingest"]

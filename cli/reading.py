@@ -11,14 +11,13 @@ from typing import Annotated
 import typer
 
 from bot import reading
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.context import Context
+from bot.members import workspace_of
+from cli import app
+from cli.context import TeamOption, context
+from cli.output import fail, print_json
 
 __all__ = ["hot", "saved"]
-
-Team = Annotated[str, typer.Option("--team", help="Slack workspace (team) id.")]
 
 
 @app.command("saved")
@@ -32,11 +31,15 @@ def saved(
     dm: Annotated[
         bool, typer.Option("--dm", help="Send the export into the member's DM (Slack).")
     ] = False,
-    team: Team = "",
+    team: TeamOption = None,
 ) -> None:
-    """A member's saved papers, newest first: listed, or exported as BibTeX or RIS (to
-    stdout, a file, or their Slack DM as `/papers saved export` does)."""
+    """A member's saved papers, newest first: listed, or exported as BibTeX or RIS.
+
+    An export goes to stdout, a file (--output) or their Slack DM (--dm), as `/papers saved
+    export` does.
+    """
     ctx = context(cli)
+    team = workspace_of(ctx, user_id, team)
     if format not in ("text", "bibtex", "ris"):
         fail(f"--format must be text, bibtex or ris, not {format!r}")
     if format == "text":
@@ -81,11 +84,12 @@ def hot(
         list[str] | None,
         typer.Option("--member", help="A channel member (repeatable; default: ask Slack)."),
     ] = None,
-    team: Team = "",
+    team: TeamOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
     """What a channel's members 👍'd and saved lately (only those who share it)."""
     ctx = context(cli)
+    team = workspace_of(ctx, None, team)
     if days not in reading.HOT_PERIODS:
         fail(f"--days must be one of {', '.join(map(str, reading.HOT_PERIODS))}")
     members = list(member or _members(ctx, channel_id))

@@ -11,9 +11,9 @@ import typer
 from sqlalchemy import make_url
 
 from bot import migrations
-from bot.cli import app
 from bot.db import Database
 from bot.settings import Settings
+from cli import app
 
 __all__ = ["db_app"]
 

@@ -7,17 +7,17 @@ from typing import Any
 from click.testing import Result
 from typer.testing import CliRunner
 
-import bot.cli
+import cli
 from bot.context import Context
 
 __all__ = ["ContextRunner"]
 
-bot.cli._register()  # every command module adds its commands to `bot.cli.app`
+cli._register()  # every command module adds its commands to `cli.app`
 
 
 class ContextRunner(CliRunner):
     """A `CliRunner` whose commands run on `ctx` (handed in as Click's `obj`, which
-    `bot.cli.context.context` uses as it is) instead of building one from settings."""
+    `cli.context.context` uses as it is) instead of building one from settings."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__()

@@ -10,18 +10,16 @@ from typing import Annotated
 import typer
 
 from bot import imports, members
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.members import ProfileView
 from bot.store import members as member_store
+from cli import app
+from cli.context import TeamOption, context
+from cli.output import counted, fail, print_json
 
 __all__ = ["add", "import_library", "member_app", "show"]
 
 member_app = typer.Typer(help="Create and inspect member profiles.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
-
-Team = Annotated[str, typer.Option("--team", help="Slack workspace (team) id.")]
 
 
 @member_app.command("add")
@@ -35,10 +33,11 @@ def add(
     author: Annotated[
         list[str] | None, typer.Option("--author", "-a", help="An author to follow (repeatable).")
     ] = None,
-    team: Team = "",
+    team: TeamOption = None,
 ) -> None:
     """Create a member (if new) and follow the given interests and authors."""
     ctx = context(cli)
+    team = members.workspace_of(ctx, user_id, team)
     try:
         members.ensure_member(ctx, team, user_id, timezone=timezone)
         if timezone:
@@ -62,12 +61,13 @@ def import_library(
     format: Annotated[
         str, typer.Option("--format", help="The file's format (default: auto).")
     ] = "auto",
-    team: Team = "",
+    team: TeamOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Make a member's library their seed papers: its most recent papers that paperboy
     has (matched by arXiv id or title), as a file dropped in the bot's DM does."""
     ctx = context(cli)
+    team = members.workspace_of(ctx, user_id, team)
     try:
         report = imports.import_file(ctx, team, user_id, path, format=format)
     except ValueError as exc:
@@ -88,11 +88,12 @@ def import_library(
 def show(
     cli: typer.Context,
     user_id: Annotated[str, typer.Argument(help="Slack user id.")],
-    team: Team = "",
+    team: TeamOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the profile as JSON.")] = False,
 ) -> None:
     """Show a member's interests, seeds, filters and settings."""
     ctx = context(cli)
+    team = members.workspace_of(ctx, user_id, team)
     if not member_store.load_states(ctx.db, team, [user_id]):
         fail(f"no member {user_id}; add one with `paperboy member add {user_id} --interest …`")
     view = members.profile(ctx, team, user_id)
@@ -108,7 +109,7 @@ def _print(view: ProfileView) -> None:
     typer.echo(f"{m.user_id} ({m.team_id or 'no team'}): {state}")
     typer.echo(f"  up to {m.max_papers} papers above {m.threshold:.2f}")
     for i in view.interests:
-        typer.echo(f"  {i.number}. {i.text}  ({i.recent} papers in the last 7 days)")
+        typer.echo(f"  {i.number}. {i.text}  ({counted(i.recent, 'paper')} in the last 7 days)")
     for name in view.authors:
         typer.echo(f"  author: {name}")
     for n, seed in enumerate(view.seeds, 1):

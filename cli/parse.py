@@ -16,9 +16,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli import app
 from bot.paper import Paper
 from bot.sources import FORMATS, ParseError, ParseResult, parse_file
+from cli import app
+from cli.output import counted
 
 __all__ = ["parse_command"]
 
@@ -26,7 +27,7 @@ _FORMAT_CHOICES = ("auto", *FORMATS)
 
 
 def _table(result: ParseResult, path: Path) -> Table:
-    table = Table(title=f"{path.name}: {len(result.papers)} papers ({result.format})")
+    table = Table(title=f"{path.name}: {counted(len(result.papers), 'paper')} ({result.format})")
     for column in ("#", "title", "authors", "published", "upvotes", "arXiv"):
         table.add_column(column, overflow="fold")
     for number, paper in enumerate(result.papers, start=1):

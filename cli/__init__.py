@@ -51,7 +51,7 @@ def _register(command: str | None = None) -> None:
 
     modules = [COMMANDS[command]] if command in COMMANDS else dict.fromkeys(COMMANDS.values())
     for name in modules:  # each module adds its commands to `app`
-        importlib.import_module(f"bot.cli.{name}")
+        importlib.import_module(f"cli.{name}")
 
 
 def main() -> None:

@@ -14,14 +14,14 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.db import Database
 from bot.models import utcnow
 from bot.slack.sender import holder_is_dead
 from bot.store import outbox as outbox_store
 from bot.store.outbox import OutboxView
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 from jobs import deliver as deliver_job
 
 __all__ = ["deliver", "outbox"]
@@ -88,10 +88,10 @@ def _reclaim(db: Database, *, quiet: bool) -> None:
     if released:
         typer.echo(f"reclaimed {released} message(s) from dead worker(s): {', '.join(dead)}")
     for holder in holders:
-        alive = holder_is_dead(holder)
-        if alive is False:
+        dead = holder_is_dead(holder)
+        if dead is False:
             typer.echo(f"not reclaimed: {holder} is still running")
-        elif alive is None:
+        elif dead is None:
             typer.echo(f"not reclaimed: {holder} runs on another host; stop it, then wait")
 
 

@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from slack_sdk.errors import SlackApiError
 
-from bot.cli import app
-from bot.cli.output import fail, settings_error
-from bot.context import Context, build_context
+from bot.context import Context
 from bot.logs import configure_logging, log_event
 from bot.settings import Settings, SettingsError
+from bot.slack.errors import classify
 from bot.text_index import IndexPackageMissing, require_all
+from cli import app
+from cli.context import open_context
+from cli.output import fail, settings_error
 
 if TYPE_CHECKING:
     from aiohttp import ClientSession
@@ -48,16 +50,6 @@ PortOption = Annotated[
 Closer = Callable[[], Awaitable[Any]]
 T = TypeVar("T")
 WEB_API_TIMEOUT_S = 30.0  # slack_sdk's default per-call timeout, for the pooled session
-TOKEN_ERRORS = frozenset(
-    {
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "not_allowed_token_type",
-    }
-)  # auth.test answers that mean the token itself is bad
 SHUTDOWN_GRACE_SECONDS = 20.0  # how long a SIGTERM waits for replies already acknowledged
 GIL_SWITCH_SECONDS = 0.001  # Python's default is 0.005: the loop gets the GIL back sooner
 
@@ -87,7 +79,7 @@ def _main(*, http: bool, host: str, port: int, with_scheduler: bool) -> None:
     configure_logging(settings)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # the loop acks while workers hold the GIL
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # jobs log their own line
-    ctx = build_context(settings)
+    ctx = open_context(settings)
     try:
         asyncio.run(_serve(ctx, http=http, host=host, port=port, with_scheduler=with_scheduler))
     except SettingsError as error:
@@ -236,10 +228,10 @@ async def _check_bot_token(client: AsyncWebClient) -> None:
     try:
         await client.auth_test()
     except SlackApiError as error:
-        reason = error.response.get("error", "refused")
-        if reason in TOKEN_ERRORS:
-            raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({reason})") from None
-        log.warning("auth.test failed (%s); starting anyway", reason)
+        failure = classify(error)
+        if failure is not None and failure.token_refused:
+            raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({failure.code})") from None
+        log.warning("auth.test failed (%s); starting anyway", error.response.get("error"))
     except (ClientError, OSError, TimeoutError) as error:
         log.warning("Slack unreachable at start (%s); starting anyway", type(error).__name__)
 

@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot import members
-from bot.cli import app
 from bot.context import Context, build_context
 from bot.digest import build_member_digest
 from bot.settings import Settings
+from cli import app
 from jobs.ingest import ingest_paths
 
 DEMO_TEAM = "TDEMO"

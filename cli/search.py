@@ -18,10 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.library import EmptyQueryError, Library, SearchHit
+from cli import app
+from cli.context import context
+from cli.output import fail, print_json
 
 __all__ = ["search"]
 

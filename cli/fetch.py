@@ -11,7 +11,7 @@ the scheduler fetches it next.
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -19,13 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.context import Context
 from bot.sources.feeds import SourcesError, parse_sources
 from bot.sources.fetch import FetchOutcome
 from bot.store import sources as source_store
+from cli import app
+from cli.context import context
+from cli.output import counted, fail, print_json
 from jobs import fetch as fetch_job
 from jobs.ingest import IngestReport, ingest_paths
 
@@ -52,6 +52,11 @@ def fetch(
     if not ctx.settings.sources.strip():
         fail('no sources configured: set SOURCES, e.g. SOURCES="hf-daily arxiv:cs.CV+cs.LG"')
     day = since.date() if since else None
+    if day is not None and day > datetime.now(UTC).date():
+        fail(f"--since {day} is in the future: nothing has been published yet")
+    feeds = [f for f in parse_sources(ctx.settings.sources) if source in (None, f.name)]
+    if day is not None and feeds and not any(f.by_day for f in feeds):
+        fail("--since backfills Hugging Face only: arXiv's feeds serve just their latest day")
     try:
         if as_json or not sys.stdout.isatty():
             report = fetch_job.fetch_sources(ctx, only=source, since=day)
@@ -123,8 +128,9 @@ def _print_report(report: fetch_job.FetchReport, ingested: IngestReport | None) 
     console = Console()
     console.print(table)
     console.print(
-        f"{report.requests} requests, {report.bytes / 1024:.0f} KiB, {report.written} files "
-        f"written, {report.failed} failed in {report.seconds:.1f}s"
+        f"{counted(report.requests, 'request')}, {report.bytes / 1024:.0f} KiB, "
+        f"{counted(report.written, 'file')} written, {report.failed} failed in "
+        f"{report.seconds:.1f}s"
     )
     if ingested is not None:
         console.print(

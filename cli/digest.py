@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import app
-from bot.cli.context import context
-from bot.cli.output import fail, print_json
 from bot.digest import DigestItem, build_member_digest
+from bot.members import workspace_of
+from cli import app
+from cli.context import TeamOption, context
+from cli.output import fail, print_json
 
 __all__ = ["digest"]
 
@@ -19,7 +20,7 @@ __all__ = ["digest"]
 def digest(
     cli: typer.Context,
     member: Annotated[str, typer.Option("--member", "-m", help="Slack user id.")],
-    team: Annotated[str, typer.Option("--team", help="Slack workspace (team) id.")] = "",
+    team: TeamOption = None,
     on: Annotated[
         str | None, typer.Option("--date", help="Build it as of the end of YYYY-MM-DD (UTC).")
     ] = None,
@@ -30,7 +31,8 @@ def digest(
         now = datetime.combine(date.fromisoformat(on), time()) + timedelta(days=1) if on else None
     except ValueError:
         fail(f"--date must be a date like 2024-05-31, not {on!r}")
-    result = build_member_digest(context(cli), team, member, now=now)
+    ctx = context(cli)
+    result = build_member_digest(ctx, workspace_of(ctx, member, team), member, now=now)
     if result.note:
         typer.echo(result.note, err=as_json)
     if as_json:

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import typer
 from pydantic import ValidationError
 
-__all__ = ["fail", "print_json", "settings_error"]
+__all__ = ["counted", "fail", "print_json", "settings_error"]
 
 
 def print_json(data: Any) -> None:
@@ -22,6 +22,11 @@ def fail(message: str, *, code: int = 2) -> NoReturn:
     """Print a one-line error on stderr and exit with `code`."""
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 paper", "2 papers": a count with its noun in the right number."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def settings_error(error: ValueError) -> str:
