@@ -73,8 +73,8 @@ def _members(ctx: Context, count: int, rng: random.Random) -> None:
         session.flush()
         texts = set()
         for row in rows:
-            for _ in range(rng.randint(1, 3)):
-                text = " ".join(rng.sample(WORDS, 3))
+            lines = [" ".join(rng.sample(WORDS, 3)) for _ in range(rng.randint(1, 3))]
+            for text in dict.fromkeys(lines):  # a member follows a line once
                 session.add(Interest(member_id=row.id or 0, text=text))
                 texts.add(text)
         session.commit()

@@ -26,7 +26,6 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
-from bot.origins import parse_file
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
@@ -47,6 +46,7 @@ from bot.matcher import (
 )
 from bot.paper import Paper
 from bot.settings import Settings
+from bot.sources import parse_file
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SECTION = "Matching quality"
