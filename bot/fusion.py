@@ -12,6 +12,11 @@ own cosine. The same shape as the matcher's lexical bonus for interest lines
 (`bot.matcher.lexical_bonus`), gated because a search query is longer and looser than an
 interest line.
 
+The bonus alone can still push dense search's first paper down, behind papers that share a
+common word with the query: so each retriever's first paper is kept in the first
+`KEPT_PLACES` places (BM25's only when its coverage reaches `KEPT_COVERAGE`, i.e. the paper
+names nearly all of the query's weight). Neither retriever's best find is ever lost.
+
 Rank fusion (RRF, k=60) was the earlier rule: it ranks by position alone, so a paper that
 only one list holds, even at its top, fell behind papers both lists rank in their 20s.
 The weight and the gate were chosen on one seed page's paraphrase queries and are reported
@@ -22,12 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BONUS_WEIGHT", "MIN_COVERAGE", "Ranking", "fuse"]
+__all__ = ["BONUS_WEIGHT", "KEPT_COVERAGE", "KEPT_PLACES", "MIN_COVERAGE", "Ranking", "fuse"]
 
 Ranking = tuple[np.ndarray, np.ndarray]  # (paper ids, scores), best first
 
 BONUS_WEIGHT = 0.3  # the most the query's words add to a paper's cosine
 MIN_COVERAGE = 0.2  # below this share of the query's words, no bonus at all
+KEPT_PLACES = 2  # each retriever's first paper is never ranked below this place…
+KEPT_COVERAGE = 0.8  # …BM25's first only when it covers this much of the query
 
 
 def fuse(
@@ -37,6 +44,7 @@ def fuse(
     k: int,
     weight: float = BONUS_WEIGHT,
     min_coverage: float = MIN_COVERAGE,
+    keep_firsts: bool = True,
 ) -> Ranking:
     """The best `k` papers of both rankings, by cosine plus the gated lexical bonus.
 
@@ -45,7 +53,11 @@ def fuse(
     cosine (the most it can have), one missing from the lexical list no bonus; so neither
     retriever's finds are lost by the other's cut. Returns (int64 ids, float32 scores) best
     first, ties to the lower id; scores are `(cosine + bonus) / (1 + weight)`, clipped to
-    [0, 1]. `weight` and `min_coverage` default to the product's; the bench passes others.
+    [0, 1]. Dense search's first paper, and BM25's first when its coverage reaches
+    `KEPT_COVERAGE`, is moved up to place `KEPT_PLACES` when the scores rank it lower (the
+    third place when both are moved); it keeps its own score, so a moved paper's score can
+    be lower than the one below it. `weight`, `min_coverage` and `keep_firsts` default to
+    the product's; the bench passes others.
     """
     dense_ids = np.asarray(dense[0], dtype=np.int64)
     cosines = np.asarray(dense[1], dtype=np.float32)
@@ -57,6 +69,23 @@ def fuse(
     fused[where[: len(dense_ids)]] = cosines
     bonus = np.where(coverage >= min_coverage, weight * coverage, 0.0).astype(np.float32)
     np.add.at(fused, where[len(dense_ids) :], bonus)
-    order = np.lexsort((ids, -fused))[: max(k, 0)]
+    order = np.lexsort((ids, -fused))
+    if keep_firsts:
+        firsts = [int(where[0])] if len(dense_ids) else []
+        if len(lexical_ids) and coverage[0] >= KEPT_COVERAGE:
+            firsts.append(int(where[len(dense_ids)]))
+        order = _kept_up(order, firsts)
+    order = order[: max(k, 0)]
     scores = np.clip(fused[order] / np.float32(1.0 + weight), 0.0, 1.0)
     return ids[order], scores.astype(np.float32)
+
+
+def _kept_up(order: np.ndarray, firsts: list[int]) -> np.ndarray:
+    """`order` with each of `firsts` (positions in the fused arrays) moved up to place
+    `KEPT_PLACES` when it stands lower; the others keep their order."""
+    ranked = order.tolist()
+    for first in firsts:
+        if first not in ranked[:KEPT_PLACES]:
+            ranked.remove(first)
+            ranked.insert(KEPT_PLACES - 1, first)
+    return np.asarray(ranked, dtype=np.intp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.fusion import BONUS_WEIGHT, MIN_COVERAGE, fuse
+from bot.fusion import BONUS_WEIGHT, KEPT_COVERAGE, KEPT_PLACES, MIN_COVERAGE, fuse
 
 
 def _ranking(pairs: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -23,12 +23,40 @@ def test_dense_first_that_bm25_misses_stays_first_among_papers_both_rank_low() -
 
 
 def test_a_paper_naming_the_query_words_is_lifted_by_at_most_the_weight() -> None:
-    dense = _ranking([(1, 0.50), (2, 0.45), (3, 0.10)])
-    lexical = _ranking([(3, 1.6), (2, 0.9)])  # coverage above 1 counts as 1
-    ids, scores = fuse(dense, lexical, k=3)
-    assert ids.tolist() == [2, 1, 3]
-    expected = np.array([0.45 + 0.9 * BONUS_WEIGHT, 0.50, 0.10 + BONUS_WEIGHT])
+    dense = _ranking([(1, 0.50), (2, 0.45), (3, 0.10), (4, 0.05)])
+    lexical = _ranking([(3, 0.75), (2, 0.7), (4, 0.3)])
+    ids, scores = fuse(dense, lexical, k=4)
+    assert ids.tolist() == [2, 1, 3, 4]
+    bonus = np.array([0.7, 0, 0.75, 0.3]) * BONUS_WEIGHT
+    expected = np.array([0.45, 0.50, 0.10, 0.05]) + bonus
     np.testing.assert_allclose(scores, expected / (1 + BONUS_WEIGHT), rtol=1e-6)
+
+
+def test_dense_first_is_kept_in_the_first_places_whatever_the_bonuses() -> None:
+    # paper 1 is dense search's clear first; three papers with a common word of the query
+    # are lifted past it by their bonus, but it is never ranked below KEPT_PLACES
+    dense = _ranking([(1, 0.60), (2, 0.45), (3, 0.44), (4, 0.43)])
+    lexical = _ranking([(2, 0.7), (3, 0.7), (4, 0.7)])
+    ids, scores = fuse(dense, lexical, k=4)
+    assert KEPT_PLACES == 2 and ids.tolist() == [2, 1, 3, 4]
+    assert scores[1] < scores[2]  # it keeps its own score: the number is not bent
+    assert fuse(dense, lexical, k=4, keep_firsts=False)[0].tolist() == [2, 3, 4, 1]
+
+
+def test_bm25_first_covering_the_query_is_kept_too_and_both_fit_the_first_three() -> None:
+    # paper 9 names every query word (coverage above 1 counts as 1) but dense search
+    # hardly sees it; papers 2-4 share most words and sit close to the query
+    dense = _ranking([(1, 0.60), (2, 0.45), (3, 0.44), (4, 0.43), (9, 0.01)])
+    lexical = _ranking([(9, 1.6), (2, 0.7), (3, 0.7), (4, 0.7)])
+    ids, scores = fuse(dense, lexical, k=5)
+    assert ids.tolist() == [2, 9, 1, 3, 4]
+    assert scores[1] == pytest.approx((0.01 + BONUS_WEIGHT) / (1 + BONUS_WEIGHT))
+
+
+def test_bm25_first_with_a_partial_cover_is_not_kept() -> None:
+    dense = _ranking([(1, 0.55), (2, 0.45), (9, 0.01)])
+    lexical = _ranking([(9, KEPT_COVERAGE * 0.99), (2, 0.5)])
+    assert fuse(dense, lexical, k=3)[0].tolist() == [2, 1, 9]
 
 
 def test_coverage_below_the_gate_adds_nothing() -> None:
