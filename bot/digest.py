@@ -254,7 +254,8 @@ def build_channel_digest(
     real clock); `since` (naive UTC) overrides the channel's watermark (first: the last N
     days). At most `limit` papers, best first, each with every member it matched (their own
     threshold, mutes, keywords and 👎) and the earlier thread ts when the channel already
-    had it.
+    had it. A paper by an author a member follows is in, naming that member, whatever its
+    score (as in their own digest); such papers are chosen before matches fill the rest.
     """
     until = now or utcnow()
     channel = channel_store.get_channel(ctx.db, team_id, channel_id)
@@ -268,13 +269,13 @@ def build_channel_digest(
     views, vectors = _window(ctx, start, until)
     if not members or not views:
         return digest
-    queries = [
-        _vectors(
-            m,
-            [i for i, v in enumerate(views) if v.id in m.disliked or not _allowed(m, v)],
-            lexical=_lexical(ctx, m, views),
-        )
+    eligible = [
+        np.array([v.id not in m.disliked and _allowed(m, v) for v in views], dtype=bool)
         for _, m in members
+    ]
+    queries = [
+        _vectors(m, np.flatnonzero(~ok), lexical=_lexical(ctx, m, views))
+        for (_, m), ok in zip(members, eligible, strict=True)
     ]
     found = match(
         vectors,
@@ -283,13 +284,22 @@ def build_channel_digest(
         popularity=popularity_bonus([v.upvotes for v in views]),
         min_scores=[m.threshold for _, m in members],
     )
-    by_paper: dict[int, list[ChannelMatch]] = {}
-    for (uid, member), query, matches in zip(members, queries, found, strict=True):
+    by_paper: dict[int, dict[str, ChannelMatch]] = {}  # row → user id → why
+    followed: dict[int, None] = {}  # rows by an author some member follows, in order found
+    by_authors = _ByAuthor(views)
+    for (uid, member), query, matches, ok in zip(members, queries, found, eligible, strict=True):
         for m in matches:
             reason = _reason(member.origins[m.origin], _shown(query, vectors, m))
-            by_paper.setdefault(m.paper, []).append(ChannelMatch(uid, reason, m.score))
-    picked = [m.paper for m in spread(found, vectors, limit=limit)]
-    kept = sorted(picked, key=lambda p: (-max(c.score for c in by_paper[p]), p))
+            by_paper.setdefault(m.paper, {})[uid] = ChannelMatch(uid, reason, m.score)
+        for row, origin in by_authors.picks(member, ok).items():
+            matched = by_paper.setdefault(row, {})
+            score = matched[uid].score if uid in matched else 0.0
+            matched[uid] = ChannelMatch(uid, _reason(origin), score)
+            followed[row] = None
+    rest = [[m for m in matches if m.paper not in followed] for matches in found]
+    room = max(limit - len(followed), 0)
+    picked = list(followed)[:limit] + [m.paper for m in spread(rest, vectors, limit=room)]
+    kept = sorted(picked, key=lambda p: (-max(c.score for c in by_paper[p].values()), p))
     earlier = (
         channel_store.posted_ts(ctx.db, channel.id or 0, [views[p].id for p in kept])
         if channel
@@ -297,7 +307,7 @@ def build_channel_digest(
     )
     digest.items = [
         ChannelDigestItem(
-            views[p], sorted(by_paper[p], key=lambda c: -c.score), earlier.get(views[p].id)
+            views[p], sorted(by_paper[p].values(), key=lambda c: -c.score), earlier.get(views[p].id)
         )
         for p in kept
     ]

@@ -318,3 +318,16 @@ def test_a_channel_digest_hears_every_matching_member(ctx, tmp_path) -> None:
     assert any(m.user_id == "U2" for i in digest.items for m in i.matches)
     best = [max(m.score for m in i.matches) for i in digest.items]
     assert best == sorted(best, reverse=True)
+
+
+def test_a_channel_digest_names_who_follows_a_papers_author(ctx, ids) -> None:
+    author = CORPUS[3]["authors"][0]  # a protein paper: nobody's interest matches it
+    members.follow_author(ctx, T, "U1", author)
+    _follow(ctx, VIDEO, user="U2")
+    digest = build_channel_digest(ctx, T, "C1", ["U1", "U2"], limit=2)
+    by_title = {i.paper.title: i for i in digest.items}
+    assert CORPUS[3]["title"] in by_title  # chosen before U2's better-scoring matches
+    (match,) = by_title[CORPUS[3]["title"]].matches
+    assert (match.user_id, match.reason) == ("U1", f"by *{author}*, whom you follow")
+    assert len(digest.items) == 2
+    assert all(m.user_id == "U2" for i in digest.items[:1] for m in i.matches)
