@@ -304,16 +304,20 @@ def ensure_member(
     return _settings(_ensure(ctx, team_id, user_id, timezone=timezone))
 
 
-def follow(ctx: Context, team_id: str, user_id: str, text: str) -> str:
+def follow(
+    ctx: Context, team_id: str, user_id: str, text: str, *, timezone: str | None = None
+) -> str:
     """Add an interest line, stored as typed (mentions and emoji included); returns it.
+    `timezone` (Slack's) seeds a member met for the first time, as in `ensure_member`.
 
     Raises:
         ProfileError: empty, over 300 characters, or already followed.
     """
-    state = _state_for_change(ctx, team_id, user_id)
+    state = _state(ctx, team_id, user_id)
     text = validate_interest(text, [i.text for i in state.interests])
     ctx.library.embed([query_text(text)], store=True)  # so that reading it never encodes
-    if not store.add_interest(ctx.db, _id(state), text):
+    member_id = state.member.id or _member_id(ctx, team_id, user_id, timezone)
+    if not store.add_interest(ctx.db, member_id, text):
         raise ProfileError(f"you already follow “{text}”")
     return text
 
@@ -347,16 +351,19 @@ def remove_interest(ctx: Context, team_id: str, user_id: str, interest_id: int) 
     return found.text
 
 
-def follow_author(ctx: Context, team_id: str, user_id: str, name: str) -> str:
+def follow_author(
+    ctx: Context, team_id: str, user_id: str, name: str, *, timezone: str | None = None
+) -> str:
     """Follow an author: their papers reach the member whatever their score (names match
-    tolerantly, see `bot.authors`); returns the name as stored.
+    tolerantly, see `bot.authors`); returns the name as stored. `timezone` as in `follow`.
 
     Raises:
         ProfileError: empty, a surname alone, too long, or already followed.
     """
-    state = _state_for_change(ctx, team_id, user_id)
+    state = _state(ctx, team_id, user_id)
     name = validate_author(name, [a.term for a in state.authors])
-    if not store.add_filter(ctx.db, _id(state), "author", name):
+    member_id = state.member.id or _member_id(ctx, team_id, user_id, timezone)
+    if not store.add_filter(ctx.db, member_id, "author", name):
         raise ProfileError(f"you already follow {name}")
     return name
 
@@ -381,15 +388,17 @@ def unfollow_author(
     raise ProfileError(f"you don't follow “{name.strip()}”; you follow: {listing}")
 
 
-def add_seed(ctx: Context, team_id: str, user_id: str, ref: str) -> PaperView:
-    """Add a "more like this" paper, named by arXiv id, URL or title.
+def add_seed(
+    ctx: Context, team_id: str, user_id: str, ref: str, *, timezone: str | None = None
+) -> PaperView:
+    """Add a "more like this" paper, named by arXiv id, URL or title (`timezone` as in
+    `follow`).
 
     Raises:
         ProfileError: no stored paper matches, several do, or it already is a seed.
     """
     paper = _find_paper(ctx, ref)
-    state = _state_for_change(ctx, team_id, user_id)
-    if not store.add_seed(ctx.db, _id(state), paper.id):
+    if not store.add_seed(ctx.db, _member_id(ctx, team_id, user_id, timezone), paper.id):
         raise ProfileError(f"*{paper.title}* is already one of your seed papers")
     return paper
 
@@ -416,12 +425,13 @@ def remove_seed_paper(ctx: Context, team_id: str, user_id: str, paper_id: int) -
     return bool(state.member.id) and store.delete_seed(ctx.db, _id(state), paper_id)
 
 
-def mute(ctx: Context, team_id: str, user_id: str, term: str) -> str:
+def mute(
+    ctx: Context, team_id: str, user_id: str, term: str, *, timezone: str | None = None
+) -> str:
     """Never deliver papers with this word, or by this author ("author:Name", or a name
-    that appears among stored authors); returns the stored mute."""
+    that appears among stored authors); returns the stored mute (`timezone` as in `follow`)."""
     stored = _mute_term(ctx, term)
-    state = _state_for_change(ctx, team_id, user_id)
-    if not store.add_filter(ctx.db, _id(state), "mute", stored):
+    if not store.add_filter(ctx.db, _member_id(ctx, team_id, user_id, timezone), "mute", stored):
         raise ProfileError(f"you already mute “{stored}”")
     return stored
 
@@ -450,8 +460,7 @@ def add_keyword(ctx: Context, team_id: str, user_id: str, term: str) -> str:
     term = " ".join(term.split())
     if not term or len(term) > 100:
         raise ProfileError("a keyword is a word or short phrase (1–100 characters)")
-    state = _state_for_change(ctx, team_id, user_id)
-    if not store.add_filter(ctx.db, _id(state), "keyword", term):
+    if not store.add_filter(ctx.db, _member_id(ctx, team_id, user_id), "keyword", term):
         raise ProfileError(f"“{term}” is already one of your keywords")
     return term
 
@@ -478,8 +487,7 @@ def record_feedback(
         raise ProfileError(f"unknown feedback “{kind}”; use up, down or save")
     if paper_id not in ctx.library.papers([paper_id]):
         raise ProfileError("that paper is no longer in the library")
-    state = _state_for_change(ctx, team_id, user_id)
-    store.set_feedback(ctx.db, _id(state), paper_id, *_VOTES[kind])
+    store.set_feedback(ctx.db, _member_id(ctx, team_id, user_id), paper_id, *_VOTES[kind])
 
 
 def reset_feedback(ctx: Context, team_id: str, user_id: str) -> int:
@@ -531,10 +539,11 @@ def _ensure(ctx: Context, team_id: str, user_id: str, *, timezone: str | None = 
     return store.ensure_member(ctx.db, **defaults)
 
 
-def _state_for_change(ctx: Context, team_id: str, user_id: str) -> store.MemberState:
-    """The member's state, the member created first if the bot has not met them yet."""
-    _ensure(ctx, team_id, user_id)
-    return store.load_states(ctx.db, team_id, [user_id])[user_id]
+def _member_id(ctx: Context, team_id: str, user_id: str, timezone: str | None = None) -> int:
+    """The member's row id, the member created first (in their Slack `timezone`) if the bot
+    has not met them yet; called once a change is known to be valid, so that a refused one
+    stores nothing."""
+    return _ensure(ctx, team_id, user_id, timezone=timezone).id or 0
 
 
 def _settings(row: Member) -> MemberSettings:

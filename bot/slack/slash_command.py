@@ -121,14 +121,12 @@ def carry_out(
         case Search():
             return search_page(ctx, team_id, user_id, cmd)
         case Follow(text):
-            members.ensure_member(*who, timezone=timezone)
-            followed = members.follow(*who, text)
+            followed = members.follow(*who, text, timezone=timezone)
             return notice("Following “{}”. Matching papers come with your next digest.", followed)
         case Unfollow(target):
             return notice("Stopped following “{}”.", members.unfollow(*who, str(target)))
         case FollowAuthor(name):
-            members.ensure_member(*who, timezone=timezone)
-            followed = members.follow_author(*who, name)
+            followed = members.follow_author(*who, name, timezone=timezone)
             return notice(
                 "Following *{}*: their new papers reach you whenever they appear.", followed
             )
@@ -141,12 +139,11 @@ def carry_out(
         case Interests():
             return blocks.interests_message(members.profile(*who, timezone=timezone))
         case Seed(ref):
-            members.ensure_member(*who, timezone=timezone)
-            paper = members.add_seed(*who, ref)
+            paper = members.add_seed(*who, ref, timezone=timezone)
             return notice("Added *{}* as a seed paper: I'll look for more like it.", paper.title)
         case Mute(term):
-            members.ensure_member(*who, timezone=timezone)
-            return notice("Muted “{}”: papers with it won't reach you.", members.mute(*who, term))
+            muted = members.mute(*who, term, timezone=timezone)
+            return notice("Muted “{}”: papers with it won't reach you.", muted)
         case Unmute(term):
             return notice("Unmuted “{}”.", members.unmute(*who, term))
         case DigestNow():

@@ -139,7 +139,7 @@ async def test_channel_commands_need_the_bot_in_the_channel(http, fake_slack, ct
 async def test_unexpected_error_is_logged_and_answered_gently(
     http, fake_slack, monkeypatch, caplog
 ):
-    def broken(*args: object) -> str:
+    def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(members, "follow", broken)
@@ -168,6 +168,13 @@ async def test_slack_timezone_is_asked_once_per_user(http, fake_slack, ctx: Cont
     )
     await papers(http, fake_slack, "interests", user_id="U2")
     assert [c["user"] for c in fake_slack.calls("users.info")] == ["U1", "U2"]
+
+
+async def test_a_refused_first_command_joins_nobody(http, fake_slack, ctx: Context):
+    for text in ('follow author:"Doe"', "seed 2401.99999", "follow " + "x" * 301):
+        reply = await papers(http, fake_slack, text)
+        assert "Something went wrong" not in block_texts(reply)
+    assert member_store.load_states(ctx.db, "T1", ["U1"]) == {}
 
 
 async def test_a_failed_timezone_lookup_is_asked_again(http, fake_slack):

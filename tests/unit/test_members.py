@@ -10,6 +10,7 @@ from bot import members
 from bot.context import Context
 from bot.digest import build_member_digest
 from bot.members import ProfileError
+from bot.store import members as member_store
 from tests.paper_files import CORPUS, add_papers
 
 T, U = "T1", "U1"
@@ -130,3 +131,21 @@ def test_more_like_this_and_search_leave_out_disliked_and_muted(ctx, ids) -> Non
     members.mute(ctx, T, U, "language")
     found = [h.paper.id for h in members.search_for_member(ctx, T, U, "protein structure")]
     assert ids[CORPUS[2]["title"]] not in found and second not in found
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ctx: members.follow(ctx, T, U, "   "),
+        lambda ctx: members.follow(ctx, T, U, "x" * 301),
+        lambda ctx: members.follow_author(ctx, T, U, "Doe"),
+        lambda ctx: members.add_keyword(ctx, T, U, ""),
+        lambda ctx: members.mute(ctx, T, U, ""),
+        lambda ctx: members.add_seed(ctx, T, U, "2401.99999"),
+        lambda ctx: members.record_feedback(ctx, T, U, 999_999, "up"),
+    ],
+)
+def test_a_refused_change_from_someone_new_stores_no_member(ctx, change) -> None:
+    with pytest.raises(ProfileError):
+        change(ctx)
+    assert member_store.teams(ctx.db, U) == []
