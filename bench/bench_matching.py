@@ -4,7 +4,11 @@ Synthetic unit vectors (d = 384, like all-MiniLM-L6-v2); each member has 1–5 p
 vectors (interests, seeds, 👍) and 0–2 👎 vectors, every other member has the popularity
 boost on, and each member's first positive row is an interest line with a sparse lexical
 bonus on 2 % of the papers (as `bot.digest` passes it). BLAS is held to 2 threads, the
-production box's cores. The target is 10,000 members × 1,000 papers in under a second.
+production box's cores. The target is a ratio to a floor timed beside it: the same product
+for every member row (👍 and 👎 alike) with a bare top-k per row, in the same chunks; the
+rules (a member's max over their rows, the 👎 penalty, the popularity and lexical bonuses,
+ties) may cost at most as much again. The foundation issue's bar, 10,000 members × 1,000
+papers in under a second, is shown beside it: absolute times move 2× between machines.
 The digests' own product, `match_by_origin` (each positive row's top k above the member's
 threshold, at the digest's k = 5 × 4 + 5 and the default threshold), is timed beside
 `match` at the same k and floor.
@@ -17,7 +21,14 @@ from scipy import sparse
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench.common import Figure, Report, timed
-from bot.matcher import LEXICAL_WEIGHT, MemberVectors, match, match_by_origin, popularity_bonus
+from bot.matcher import (
+    BLOCK_ELEMENTS,
+    LEXICAL_WEIGHT,
+    MemberVectors,
+    match,
+    match_by_origin,
+    popularity_bonus,
+)
 from bot.settings import Settings
 
 SECTION = "Matching cost"
@@ -66,6 +77,21 @@ def _by_source(report: Report, papers, members, bonus) -> None:
     )
 
 
+def _bare_seconds(papers: np.ndarray, members: list[MemberVectors]) -> float:
+    """The floor: every member row against the papers, a top `K` per row, in chunks of
+    the matcher's size; best of 3."""
+    rows = np.vstack([v for m in members for v in (m.positives, m.negatives) if len(v)])
+    chunk = BLOCK_ELEMENTS // len(papers)
+    best = float("inf")
+    for _ in range(3):
+        with timed() as elapsed:
+            for start in range(0, len(rows), chunk):
+                scores = rows[start : start + chunk] @ papers.T
+                np.argpartition(scores, -K, axis=1)[:, -K:]
+        best = min(best, elapsed())
+    return best
+
+
 def run(report: Report) -> None:
     """Time `match` at 1k, 10k and 100k members × 1k papers on 2 threads."""
     rng = np.random.default_rng(0)
@@ -84,14 +110,16 @@ def run(report: Report) -> None:
                 best = min(best, elapsed())
             name = f"{count:,} members × {PAPERS:,} papers, top {K} (best of {runs})"
             if count == 10_000:
+                floor = _bare_seconds(papers, members)
                 report.check(
                     SECTION,
-                    name,
-                    best,
-                    target=1.0,
+                    f"{name} ÷ bare product and top {K} per row",
+                    best / floor,
+                    target=2.0,
                     higher_is_better=False,
-                    fmt="{:.3f}",
-                    baseline="seconds, 2 BLAS threads",
+                    fmt="{:.2f}×",
+                    baseline=f"{best:.3f} s vs bare {floor:.3f} s (2 BLAS threads); "
+                    "the foundation issue's bar: under 1 s",
                 )
                 _by_source(report, papers, members, bonus)
             else:
