@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -58,7 +58,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _paperboy(database_url: str, fake: FakeSlack, inbox: Path) -> Iterator[str]:
+def _paperboy(database_url: str, fake: FakeSlack, inbox: Path) -> AbstractContextManager[str]:
     """`paperboy serve --http` in a subprocess; yields its base URL once `/healthz` is up."""
     env = {
         "DATABASE_URL": database_url,
@@ -223,7 +223,12 @@ def _p99s(base: str, fake: FakeSlack) -> tuple[float, list[dict[int, float]], fl
     return p99s[len(p99s) // 2], pcts, max(seconds for _, seconds in passes)
 
 
-def _bare(fake: FakeSlack) -> Iterator[str]:
+def _per_pass(pcts: list[dict[int, float]], q: int) -> str:
+    """Each pass's `q`th percentile, "a / b / c" (ms)."""
+    return " / ".join(f"{pct[q]:.1f}" for pct in pcts)
+
+
+def _bare(fake: FakeSlack) -> AbstractContextManager[str]:
     """The reference server (`bench.bare_ack_app`) in a subprocess, as `_paperboy`."""
     return _server(
         lambda port: [sys.executable, "-m", "bench.bare_ack_app", port],
@@ -242,7 +247,7 @@ def run(report: Report) -> None:
             Figure(
                 f"reference: a plain Bolt app (ack, respond at once): ack p99 (median of {PASSES})",
                 f"{plain:.1f} ms",
-                baseline="p99 per pass " + " / ".join(f"{pct[99]:.1f}" for pct in pcts) + " ms",
+                baseline=f"p99 per pass {_per_pass(pcts, 99)} ms",
             ),
         )
         for name, url in _backends(Path(tmp)):
@@ -265,11 +270,8 @@ def run(report: Report) -> None:
                 higher_is_better=False,
                 fmt="{:.1f} ms",
                 baseline=f"{p99 / plain:.1f}× the plain Bolt app; p99 per pass "
-                + " / ".join(f"{pct[99]:.1f}" for pct in pcts)
-                + " ms; p50 "
-                + " / ".join(f"{pct[50]:.1f}" for pct in pcts)
-                + f" ms; {answers} answers via response_url, the last "
-                + f"{last:.1f}s after its pass began",
+                f"{_per_pass(pcts, 99)} ms; p50 {_per_pass(pcts, 50)} ms; {answers} answers "
+                f"via response_url, the last {last:.1f}s after its pass began",
             )
     report.note(
         SECTION,

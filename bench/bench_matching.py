@@ -16,6 +16,9 @@ threshold, at the digest's k = 5 × 4 + 5 and the default threshold), is timed b
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -54,18 +57,26 @@ def _members(rng: np.random.Generator, count: int) -> list[MemberVectors]:
     return out
 
 
+def _best_seconds(work: Callable[[], object], runs: int = 3) -> float:
+    """The fastest of `runs` timed calls of `work`."""
+    best = float("inf")
+    for _ in range(runs):
+        with timed() as elapsed:
+            work()
+        best = min(best, elapsed())
+    return best
+
+
 def _by_source(report: Report, papers, members, bonus) -> None:
     """`match_by_origin` against `match` at the digest's k, best of 3 each."""
     k = K * 4 + 5
     floors = [float(Settings.model_fields["default_threshold"].default)] * len(members)
-    times = {}
-    for name, fn in (("match", match), ("match_by_origin", match_by_origin)):
-        best = float("inf")
-        for _ in range(3):
-            with timed() as elapsed:
-                fn(papers, members, k=k, popularity=bonus, min_scores=floors)
-            best = min(best, elapsed())
-        times[name] = best
+    times = {
+        fn.__name__: _best_seconds(
+            partial(fn, papers, members, k=k, popularity=bonus, min_scores=floors)
+        )
+        for fn in (match, match_by_origin)
+    }
     report.add(
         SECTION,
         Figure(
@@ -82,14 +93,12 @@ def _bare_seconds(papers: np.ndarray, members: list[MemberVectors]) -> float:
     the matcher's size; best of 3."""
     rows = np.vstack([v for m in members for v in (m.positives, m.negatives) if len(v)])
     chunk = BLOCK_ELEMENTS // len(papers)
-    best = float("inf")
-    for _ in range(3):
-        with timed() as elapsed:
-            for start in range(0, len(rows), chunk):
-                scores = rows[start : start + chunk] @ papers.T
-                np.argpartition(scores, -K, axis=1)[:, -K:]
-        best = min(best, elapsed())
-    return best
+
+    def scan() -> None:
+        for start in range(0, len(rows), chunk):
+            np.argpartition(rows[start : start + chunk] @ papers.T, -K, axis=1)[:, -K:]
+
+    return _best_seconds(scan)
 
 
 def run(report: Report) -> None:
@@ -103,11 +112,7 @@ def run(report: Report) -> None:
             members = _members(rng, count)
             match(papers, members[:200], k=K, popularity=bonus)  # warm up BLAS
             runs = 3 if count <= 10_000 else 1
-            best = float("inf")
-            for _ in range(runs):
-                with timed() as elapsed:
-                    match(papers, members, k=K, popularity=bonus)
-                best = min(best, elapsed())
+            best = _best_seconds(partial(match, papers, members, k=K, popularity=bonus), runs)
             name = f"{count:,} members × {PAPERS:,} papers, top {K} (best of {runs})"
             if count == 10_000:
                 floor = _bare_seconds(papers, members)
