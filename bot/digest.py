@@ -18,7 +18,7 @@ read "1.00".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -207,9 +207,7 @@ def _score_members(
     chosen, by_authors = [], _ByAuthor(views)
     for (_, member), lists, ok in zip(scored, found, eligible, strict=True):
         followed = by_authors.picks(member, ok)  # first, whatever their score
-        room = max(member.max_papers - len(followed), 0)
-        lists = [[m for m in matches if m.paper not in followed] for matches in lists]
-        chosen.append((followed, spread(lists, vectors, limit=room)))
+        chosen.append((followed, _after_followed(followed, lists, vectors, member.max_papers)))
     rows = [row for followed, picks in chosen for row in [*followed, *(m.paper for m in picks)]]
     texts = _Sentences(ctx, [views[row] for row in rows])
     closest = []  # members to tell what came closest: their digest is empty and they asked
@@ -296,9 +294,8 @@ def build_channel_digest(
             score = matched[uid].score if uid in matched else 0.0
             matched[uid] = ChannelMatch(uid, _reason(origin), score)
             followed[row] = None
-    rest = [[m for m in matches if m.paper not in followed] for matches in found]
-    room = max(limit - len(followed), 0)
-    picked = list(followed)[:limit] + [m.paper for m in spread(rest, vectors, limit=room)]
+    rest = _after_followed(followed, found, vectors, limit)
+    picked = list(followed)[:limit] + [m.paper for m in rest]
     kept = sorted(picked, key=lambda p: (-max(c.score for c in by_paper[p].values()), p))
     earlier = (
         channel_store.posted_ts(ctx.db, channel.id or 0, [views[p].id for p in kept])
@@ -312,6 +309,15 @@ def build_channel_digest(
         for p in kept
     ]
     return digest
+
+
+def _after_followed(
+    followed: Collection[int], lists: list[list[Match]], vectors: np.ndarray, limit: int
+) -> list[Match]:
+    """The matches `spread` picks for the places left of `limit` once the followed authors'
+    papers (`followed`, rows) took theirs; never one of those papers again."""
+    rest = [[m for m in matches if m.paper not in followed] for matches in lists]
+    return spread(rest, vectors, limit=max(limit - len(followed), 0))
 
 
 def _window(ctx: Context, start: datetime, until: datetime) -> tuple[list[PaperView], np.ndarray]:
