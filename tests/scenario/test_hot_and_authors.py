@@ -138,3 +138,21 @@ async def test_follow_an_author_by_slash_command(http, fake_slack, ctx: Context,
     gone = await papers(http, fake_slack, "unfollow author:“lovelace, ada”")
     assert "Stopped following *Lovelace, Ada*" in block_texts(gone)
     assert members.profile(ctx, "T1", "U1").authors == []
+
+
+async def test_a_channel_digest_mentions_who_follows_the_author(
+    http, fake_slack: FakeSlack, ctx: Context, slack_papers
+):
+    await papers(http, fake_slack, 'follow author:"Ada Lovelace"', user_id="U1")
+    start = (utcnow() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    fake_slack.set_clock(start.replace(tzinfo=UTC).timestamp())
+    clock = FakeClock(start)
+    days = DAYS[start.weekday()]
+    channel_store.set_channel(ctx.db, "T1", "C1", days=days, delivery_time="09:00")
+    fake_slack.set_channel("C1", members=["U1"])
+    client = AsyncWebClient(token="xoxb-test-token", base_url=fake_slack.url)
+    sender = Sender(ctx, client, clock=clock.now, sleep=clock.sleep)
+    clock.advance(hours=1)
+    await deliver.run(ctx, client, now=clock.now(), sender=sender, channels=["C1"])
+    (post,) = fake_slack.messages("C1")
+    assert "<@U1> (by *Ada Lovelace*, whom you follow)" in block_texts(post)
